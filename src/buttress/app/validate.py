@@ -1,0 +1,59 @@
+"""The validate use case: load, resolve every environment and build its graph, in one pass
+that collects every problem. Everything else (check, render, capacity) starts from its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from buttress.errors import BlueprintError, Problem, UsageError
+from buttress.model.graph import Graph, build_graph
+from buttress.model.parse import Blueprint, load_blueprint
+from buttress.model.resolve import Environment, resolve
+from buttress.model.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A valid blueprint with every environment resolved and its graph built."""
+
+    blueprint: Blueprint
+    environments: dict[str, Environment]
+    graphs: dict[str, Graph]
+
+    def warnings(self) -> list[Problem]:
+        """Things validate notes but check decides on: incompatible contracts and cycles."""
+        out: set[Problem] = set()
+        for env_name, graph in self.graphs.items():
+            env = self.environments[env_name]
+            for edge in graph.edges:
+                if not edge.compatible:
+                    out.add(env.modules[edge.consumer].problem(
+                        ("consumes", edge.index),
+                        f"{edge.target}.{edge.interface} is version {edge.provider_version}, "
+                        f"outside the range {edge.range} (contract-compatible)"))
+            for cycle in graph.cycles:
+                out.add(env.modules[cycle[0]].problem(("consumes",), "dependency cycle: " + " -> ".join(cycle)))
+        return sorted(out)
+
+
+def validate(path: Path | str, environments: list[str] | None = None) -> Validated:
+    """Load ``path`` and resolve ``environments`` (default all); ``BlueprintError`` lists every problem."""
+    bp = load_blueprint(path)
+    names = list(bp.spec.environments)
+    for wanted in environments or []:
+        if wanted not in bp.spec.environments:
+            raise UsageError(f"environment {wanted!r} is not in the blueprint{did_you_mean(wanted, names)}"
+                             f" (environments: {', '.join(names)})")
+    problems: list[Problem] = []
+    envs: dict[str, Environment] = {}
+    graphs: dict[str, Graph] = {}
+    for name in environments or names:
+        try:
+            envs[name] = resolve(bp, name)
+            graphs[name] = build_graph(bp, envs[name])
+        except BlueprintError as exc:
+            problems += exc.problems
+    if problems:
+        raise BlueprintError(problems)
+    return Validated(bp, envs, graphs)

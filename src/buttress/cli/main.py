@@ -1,0 +1,56 @@
+"""The ``buttress`` command: registers every command group and maps errors to exit codes.
+
+``main(argv) -> int`` runs in-process (tests call it); ``run()`` is the console script.
+Exit codes: 0 ok, 1 blocked by a policy or a gate, 2 invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from buttress.cli import graph, init, schema, validate
+from buttress.cli.output import print_problems
+from buttress.errors import BlueprintError, UsageError
+
+app = typer.Typer(
+    name="buttress",
+    help="Declare an ML or analytics system once as a blueprint; validate, check, render and release it safely.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("init")(init.command)
+app.command("validate")(validate.command)
+app.command("schema")(schema.command)
+app.command("graph")(graph.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    try:
+        result = app(args=argv if argv is not None else sys.argv[1:], prog_name="buttress", standalone_mode=False)
+    except BlueprintError as exc:
+        print_problems(exc.problems)
+        sys.stderr.write(f"{len(exc.problems)} error(s)\n")
+        return 2
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    return int(result) if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The errors buttress raises, grouped by what the caller should do about them.
+
+::
+
+    ButtressError                 base of everything buttress raises on purpose
+    ├── BlueprintError            the user's input is wrong: fix the file (exit code 2)
+    │                             carries every Problem found, each with file, line, column
+    └── UsageError                the command line is wrong: fix the arguments (exit code 2)
+
+Any other exception is a bug in buttress and keeps its traceback.
+The CLI turns ``BlueprintError`` into ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in a user's file, with where it is."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    keypath: str = ""
+
+    def format(self, severity: str = "error") -> str:
+        """Render as ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)``."""
+        where = f" (at {self.keypath})" if self.keypath else ""
+        return f"{self.file}:{self.line}:{self.column}: {severity}: {self.message}{where}"
+
+
+class ButtressError(Exception):
+    """Base of every error buttress raises on purpose."""
+
+
+class BlueprintError(ButtressError):
+    """The user's blueprint, pattern or policy files are invalid; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def single(cls, file: str | Path, line: int, column: int, message: str, keypath: str = "") -> BlueprintError:
+        """An error holding one problem."""
+        return cls([Problem(str(file), line, column, message, keypath)])
+
+
+class UsageError(ButtressError):
+    """The command line itself is wrong (unknown environment, missing file, bad option)."""

@@ -1,0 +1,108 @@
+"""Turns pydantic validation errors into located ``Problem``s with readable messages.
+
+Called by ``model.parse`` and ``model.resolve``. Pydantic reports a location as a tuple of keys;
+this walks it against the document's data and the spec model to name the file position, the
+key path, and — for unknown keys — the closest allowed key.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from buttress.errors import Problem
+from buttress.model.source import KeyPath, Mark, format_keypath
+from buttress.model.suggest import did_you_mean
+
+Locator = Callable[[KeyPath, bool], Mark]
+
+
+def data_path(data: Any, loc: tuple[str | int, ...]) -> KeyPath:
+    """The prefix of a pydantic ``loc`` that names real keys in ``data``."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class or container an annotation holds, without ``None``."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _unwrap(args[0]) if len(args) == 1 else annotation
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    return annotation
+
+
+def model_at(root: type[BaseModel], path: KeyPath) -> type[BaseModel] | None:
+    """The spec model that validates the mapping at ``path``, if any."""
+    current: Any = root
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a model accepts, as users write them."""
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def problems_from(
+    exc: ValidationError, data: Any, root: type[BaseModel], locate: Locator, prefix: KeyPath = ()
+) -> list[Problem]:
+    """One located ``Problem`` per pydantic error."""
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = tuple(err["loc"])
+        path = data_path(data, loc)
+        kind = err["type"]
+        message = err["msg"].removeprefix("Value error, ")
+        key_error = False
+        if kind == "extra_forbidden":
+            key = str(path[-1]) if path else str(loc[-1])
+            model = model_at(root, path[:-1])
+            hint = did_you_mean(key, allowed_keys(model)) if model else ""
+            message = f"unknown key {key!r}{hint}"
+            key_error = True
+        elif kind == "missing":
+            message = f"missing required key {str(loc[-1])!r}"
+        elif kind == "literal_error":
+            given = _value_at(data, path)
+            choices = re.findall(r"'([^']*)'", err["msg"])
+            if isinstance(given, str):
+                message = f"{given!r} is not allowed: expected one of {', '.join(choices)}{did_you_mean(given, choices)}"
+            else:
+                message = f"expected one of {', '.join(choices)}"
+        mark = locate((*prefix, *path), key_error)
+        problems.append(Problem(mark.file, mark.line, mark.column, message, format_keypath((*prefix, *path))))
+    return problems
+
+
+def _value_at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data

@@ -1,0 +1,156 @@
+"""Resolve one environment: merge defaults -> pattern -> module -> override for every module.
+
+Maps merge key by key; lists and scalars replace. The result keeps, for every module, the
+merged plain data (the input Rego policies see), the typed ``ModuleSpec``, and a locator that
+names the file and line each merged value came from. Pure: called by ``app`` and ``buttress.resolve``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from buttress.errors import BlueprintError, Problem
+from buttress.model.diagnostics import problems_from
+from buttress.model.parse import Blueprint
+from buttress.model.source import Document, KeyPath, Mark, format_keypath
+from buttress.model.spec import EnvironmentSpec, ModuleSpec
+from buttress.model.spec.module import LONG_RUNNING
+
+
+def merge(base: Any, over: Any) -> Any:
+    """Deep-merge ``over`` onto ``base``: maps key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = merge(base[key], value) if key in base else value
+        return out
+    return over
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of a merged module: a document and where in it the module's keys start."""
+
+    document: Document
+    prefix: KeyPath
+
+
+@dataclass(frozen=True)
+class ResolvedModule:
+    """A module as it runs in one environment."""
+
+    name: str
+    spec: ModuleSpec
+    data: dict[str, Any]
+    layers: tuple[Layer, ...] = field(repr=False)
+    """Highest precedence first."""
+
+    def locate(self, *path: str | int) -> Mark:
+        """Where the value at ``path`` (inside the module) was written; falls back to its parents."""
+        probe: KeyPath = path
+        while True:
+            for layer in self.layers:
+                full = (*layer.prefix, *probe)
+                if layer.document.has(full) or layer.document.key_marks.get(full):
+                    return layer.document.locate(full)
+            if not probe:
+                return self.layers[-1].document.locate(self.layers[-1].prefix)
+            probe = probe[:-1]
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        """A problem about ``path`` inside this module."""
+        mark = self.locate(*path)
+        return Problem(mark.file, mark.line, mark.column, message, format_keypath(("modules", self.name, *path)))
+
+    @property
+    def kind(self) -> str:
+        """The module's kind (always set once resolved)."""
+        return self.spec.kind or "service"
+
+    @property
+    def long_running(self) -> bool:
+        """Whether the module runs continuously (service or worker)."""
+        return self.kind in LONG_RUNNING
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The resolved view of one environment."""
+
+    name: str
+    spec: EnvironmentSpec
+    modules: dict[str, ResolvedModule]
+
+
+def resolve(bp: Blueprint, env_name: str) -> Environment:
+    """Resolve every module of ``bp`` for environment ``env_name``; ``BlueprintError`` on problems."""
+    env = bp.spec.environments[env_name]
+    raw = bp.document.data
+    defaults = raw.get("defaults") or {}
+    overrides = ((raw["environments"][env_name] or {}).get("overrides")) or {}
+    modules: dict[str, ResolvedModule] = {}
+    problems: list[Problem] = []
+    for name, own in raw["modules"].items():
+        own = own or {}
+        layers = [Layer(bp.document, ("modules", name))]
+        merged = merge(defaults, own)
+        pattern_name = merged.get("extends")
+        pattern = bp.patterns.get(pattern_name) if isinstance(pattern_name, str) else None
+        if pattern is not None:
+            merged = merge(merge(defaults, pattern.document.data.get("defaults") or {}), own)
+        if name in overrides:
+            merged = merge(merged, overrides[name] or {})
+            layers.insert(0, Layer(bp.document, ("environments", env_name, "overrides", name)))
+        if pattern is not None:
+            layers.append(Layer(pattern.document, ("defaults",)))
+        if defaults:
+            layers.append(Layer(bp.document, ("defaults",)))
+        module = _typed(name, merged, tuple(layers), problems)
+        if module is not None:
+            problems += required_fields(module)
+            modules[name] = module
+    if problems:
+        raise BlueprintError(problems)
+    return Environment(env_name, env, modules)
+
+
+def _typed(name: str, merged: dict[str, Any], layers: tuple[Layer, ...], problems: list[Problem]) -> ResolvedModule | None:
+    try:
+        spec = ModuleSpec.model_validate(merged)
+    except ValidationError as exc:
+        shell = ResolvedModule(name, ModuleSpec(), merged, layers)
+        problems += problems_from(exc, merged, ModuleSpec, lambda p, key: shell.locate(*p[2:]), ("modules", name))
+        return None
+    return ResolvedModule(name, spec, merged, layers)
+
+
+def required_fields(m: ResolvedModule) -> list[Problem]:
+    """What a merged module must have, by kind."""
+    s = m.spec
+    problems = []
+    if s.kind is None:
+        problems.append(m.problem(("kind",), "module has no kind: set kind to service, worker, job or cronjob "
+                                  "(here, in defaults, or in its pattern)"))
+        return problems
+    if s.image is None:
+        problems.append(m.problem((), "module has no image"))
+    if s.kind == "cronjob" and s.schedule is None:
+        problems.append(m.problem(("kind",), "a cronjob needs a schedule"))
+    if s.kind != "cronjob" and s.schedule is not None:
+        problems.append(m.problem(("schedule",), f"schedule applies to cronjobs only; this module is a {s.kind}"))
+    if s.kind != "service" and s.provides:
+        problems.append(m.problem(("provides",), f"a {s.kind} has no inbound interface; only services provide"))
+    if s.kind == "service" and not s.provides:
+        problems.append(m.problem(("kind",), "a service must provide at least one interface (or be a worker)"))
+    ports: dict[int, str] = {}
+    for iface_name, iface in (s.provides or {}).items():
+        if iface.port in ports:
+            problems.append(m.problem(("provides", iface_name, "port"),
+                                      f"port {iface.port} is already used by interface {ports[iface.port]!r}"))
+        ports[iface.port] = iface_name
+    if s.rollout and s.rollout.strategy == "canary" and not s.rollout.steps:
+        problems.append(m.problem(("rollout",), "a canary rollout needs steps (traffic percentages)"))
+    return problems

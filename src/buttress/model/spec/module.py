@@ -1,0 +1,212 @@
+"""Modules: one deployable unit each. Every field is optional here because defaults, patterns
+and environment overrides are partial modules; ``model.resolve`` checks what a merged module
+must have (kind, image, schedule for cronjobs, ...)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from buttress.model.spec.base import Classification, Spec
+from buttress.model.units import Cron, Duration, ImageRef, Percent, Quantity, SecretRef, SemVer
+
+ModuleKind = Literal["service", "worker", "job", "cronjob"]
+LONG_RUNNING: frozenset[str] = frozenset({"service", "worker"})
+
+
+class Interface(Spec):
+    """An interface a module provides."""
+
+    protocol: Literal["http", "grpc", "tcp"]
+    port: int = Field(ge=1, le=65535)
+    version: SemVer
+    exposure: Literal["internal", "public"] = "internal"
+    auth: Literal["none", "oidc", "mtls", "api-key"] | None = None
+    host: str | None = None
+    """Public host name for the Ingress (public interfaces)."""
+
+
+class Limits(Spec):
+    """Resource limits, where they differ from the requests."""
+
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
+    ephemeral_storage: Quantity | None = None
+
+
+class Resources(Spec):
+    """Resource requests; the memory limit equals the request unless ``limits`` says otherwise."""
+
+    cpu: Quantity | None = None
+    memory: Quantity | None = None
+    gpu: int | None = Field(default=None, ge=0)
+    ephemeral_storage: Quantity | None = None
+    limits: Limits | None = None
+
+
+class Replicas(Spec):
+    """Replica bounds."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class Targets(Spec):
+    """Autoscaling targets."""
+
+    cpu: Percent | None = None
+    memory: Percent | None = None
+    p95_latency: Duration | None = None
+    queue_depth: int | None = Field(default=None, ge=1)
+    rps: float | None = Field(default=None, gt=0)
+
+
+class Scaling(Spec):
+    """Replicas and autoscaling targets."""
+
+    replicas: Replicas | None = None
+    targets: Targets | None = None
+
+
+class Queue(Spec):
+    """The queue a worker reads."""
+
+    from_: str = Field(alias="from")
+    topic: str
+    consumer_group: str | None = None
+
+
+class Latency(Spec):
+    """Latency objectives."""
+
+    p95: Duration | None = None
+    p99: Duration | None = None
+
+
+class SloSpec(Spec):
+    """Service level objectives."""
+
+    availability: Percent | None = None
+    latency: Latency | None = None
+    window: Duration | None = None
+
+
+class Rollout(Spec):
+    """How new versions reach traffic."""
+
+    strategy: Literal["rolling", "canary", "blue-green"] | None = None
+    steps: list[int] | None = None
+    pause: Duration | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_increase(cls, steps: list[int] | None) -> list[int] | None:
+        if steps is not None:
+            if any(not 0 < s <= 100 for s in steps):
+                raise ValueError("canary steps are traffic percentages between 1 and 100")
+            if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+                raise ValueError("canary steps must increase")
+        return steps
+
+
+class Probe(Spec):
+    """One probe."""
+
+    path: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    failure_threshold: int | None = Field(default=None, ge=1)
+    period: Duration | None = None
+
+
+class Probes(Spec):
+    """Startup, readiness and liveness probes."""
+
+    startup: Probe | None = None
+    readiness: Probe | None = None
+    liveness: Probe | None = None
+
+
+class Encryption(Spec):
+    """Encryption settings."""
+
+    at_rest: str | None = None
+
+
+class DataSpec(Spec):
+    """What data the module handles."""
+
+    classification: Classification | None = None
+    encryption: Encryption | None = None
+
+
+class AccessRule(Spec):
+    """One Kubernetes API permission."""
+
+    resources: list[str]
+    verbs: list[str]
+    api_groups: list[str] = [""]
+
+
+class Backup(Spec):
+    """Backup of a stateful module."""
+
+    schedule: Cron | None = None
+    rpo: Duration | None = None
+    rto: Duration | None = None
+    retention: Duration | None = None
+
+
+class StateSpec(Spec):
+    """Persistent state: makes the module stateful."""
+
+    volume: Quantity | None = None
+    storage_class: str | None = None
+    backup: Backup | None = None
+
+
+class CapacitySpec(Spec):
+    """Inputs for capacity planning."""
+
+    service_time: Duration | None = None
+    concurrency: int | None = Field(default=None, ge=1)
+    calls: dict[str, float] | None = None
+    startup: Duration | None = None
+    """Time for a new replica to become ready (e.g. model loading)."""
+
+
+class Metrics(Spec):
+    """SLI metric names, where not the defaults."""
+
+    requests: str | None = None
+    duration: str | None = None
+
+
+class ModuleSpec(Spec):
+    """A module, or a partial module (defaults, pattern defaults, overrides)."""
+
+    kind: ModuleKind | None = None
+    extends: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    oncall: str | None = None
+    labels: dict[str, str] | None = None
+    image: ImageRef | None = None
+    command: list[str] | None = None
+    args: list[str] | None = None
+    env: dict[str, str | int | float | bool] | None = None
+    provides: dict[str, Interface] | None = None
+    consumes: list[str] | None = None
+    resources: Resources | None = None
+    scaling: Scaling | None = None
+    queue: Queue | None = None
+    slo: SloSpec | None = None
+    rollout: Rollout | None = None
+    probes: Probes | None = None
+    data: DataSpec | None = None
+    secrets: dict[str, SecretRef] | None = None
+    access: list[AccessRule] | None = None
+    state: StateSpec | None = None
+    schedule: Cron | None = None
+    capacity: CapacitySpec | None = None
+    metrics: Metrics | None = None
