@@ -1,0 +1,1 @@
+"""Benchmark generators and scripts; see docs/performance.md."""
