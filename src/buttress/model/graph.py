@@ -191,7 +191,7 @@ def _edge(name: str, i: int, ref: str, env: Environment, externals: dict[str, ob
     semver_range = None
     if range_text:
         try:
-            semver_range = SemverRange.parse(range_text.strip())
+            semver_range = SemverRange.validate(range_text.strip())
         except ValueError as exc:
             problems.append(module.problem(where, str(exc)))
             return None

@@ -42,14 +42,22 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)")
 class _Loader(yaml.CSafeLoader):
     """libyaml composer whose plain scalars are left for the YAML 1.2 core resolution below."""
 
+    nodes = 0
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: D102
+        self.nodes += 1
         if kind is yaml.ScalarNode:
             return _PLAIN if implicit[0] else _STD + "str"
         return str(super().resolve(kind, value, implicit))
 
 
+_MAYBE_NOT_STR = frozenset("0123456789+-.~nNtTfF")
+
+
 def resolve_plain(text: str) -> Any:
     """A plain scalar's value under the YAML 1.2 core schema."""
+    if text and text[0] not in _MAYBE_NOT_STR:
+        return text
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -96,8 +104,9 @@ def load_bytes(raw: bytes, name: str) -> Document:
         raise BlueprintError.single(name, line, column, "file is not valid UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -109,29 +118,13 @@ def load_bytes(raw: bytes, name: str) -> Document:
         raise BlueprintError.single(name, 1, 1, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise BlueprintError.single(name, 1, 1, f"nesting deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
     if node is None:
         raise BlueprintError.single(name, 1, 1, "file is empty: expected a YAML mapping")
-    builder = _Builder(name, _count_nodes(node))
+    builder = _Builder(name, loader.nodes)
     data = builder.build(node, (), 0)
     return Document(name, data, builder.key_marks, builder.value_marks)
-
-
-def _count_nodes(root: yaml.Node) -> int:
-    """How many distinct nodes the composed tree holds (aliases counted once)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack.append(k)
-                stack.append(v)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return len(seen)
 
 
 class _Builder:

@@ -85,8 +85,11 @@ class Environment:
     modules: dict[str, ResolvedModule]
 
 
-def resolve(bp: Blueprint, env_name: str) -> Environment:
-    """Resolve every module of ``bp`` for environment ``env_name``; ``BlueprintError`` on problems."""
+def resolve(bp: Blueprint, env_name: str, memo: dict[str, ResolvedModule] | None = None) -> Environment:
+    """Resolve every module of ``bp`` for environment ``env_name``; ``BlueprintError`` on problems.
+
+    ``memo`` shares the modules that no override touches between calls for several environments.
+    """
     env = bp.spec.environments[env_name]
     raw = bp.document.data
     defaults = raw.get("defaults") or {}
@@ -94,6 +97,9 @@ def resolve(bp: Blueprint, env_name: str) -> Environment:
     modules: dict[str, ResolvedModule] = {}
     problems: list[Problem] = []
     for name, own in raw["modules"].items():
+        if memo is not None and name not in overrides and name in memo:
+            modules[name] = memo[name]
+            continue
         own = own or {}
         layers = [Layer(bp.document, ("modules", name))]
         merged = merge(defaults, own)
@@ -112,6 +118,8 @@ def resolve(bp: Blueprint, env_name: str) -> Environment:
         if module is not None:
             problems += required_fields(module)
             modules[name] = module
+            if memo is not None and name not in overrides:
+                memo[name] = module
     if problems:
         raise BlueprintError(problems)
     return Environment(env_name, env, modules)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar, Self
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -39,7 +40,7 @@ class _Text:
             if not cls.accepts_numbers:
                 raise ValueError(f"expected {cls.pattern_hint}; quote it if it is meant as text")
             value = format(value, "g") if isinstance(value, float) else str(value)
-        return cls.parse(value.strip())
+        return _parse_cached(cls, value.strip())  # type: ignore[return-value]
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -60,6 +61,12 @@ class _Text:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.text!r})"
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(cls: type[_Text], text: str) -> _Text:
+    """Values repeat across modules and environments; parsed values are immutable, so share them."""
+    return cls.parse(text)
 
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
