@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import SHARED
 
 CASES = sorted(p for p in (SHARED / "acceptance").iterdir() if (p / "case.json").exists())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,7 +12,7 @@ from buttress.cli.validate import PathArg
 from buttress.render.graph import to_dot, to_json, to_mermaid
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     """Graph output formats."""
 
     mermaid = "mermaid"

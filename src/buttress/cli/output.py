@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
@@ -13,7 +13,7 @@ from rich.console import Console
 from buttress.errors import Problem
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Report formats every reporting command accepts."""
 
     text = "text"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +12,7 @@ import typer
 from buttress.model.spec import BlueprintSpec, PatternSpec
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Which file's schema."""
 
     blueprint = "blueprint"

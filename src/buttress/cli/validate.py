@@ -27,7 +27,7 @@ def command(
     warnings = result.warnings()
     spec = result.blueprint.spec
     if fmt is Format.json:
-        print_json({"valid": True, "blueprint": spec.name, "digest": result.blueprint.digest,
+        print_json({"valid": True, "blueprint": str(spec.name), "digest": result.blueprint.digest,
                     "modules": list(spec.modules), "environments": list(spec.environments),
                     "warnings": [{"file": w.file, "line": w.line, "column": w.column, "message": w.message,
                                   "path": w.keypath} for w in warnings]})

@@ -8,7 +8,7 @@ controls. Pure: called by ``app`` use cases and renderers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -161,7 +161,7 @@ def build_graph(bp: Blueprint, env: Environment) -> Graph:
     return Graph(tuple(env.modules), tuple(edges))
 
 
-def _edge(name: str, i: int, ref: str, env: Environment, externals: dict[str, object],
+def _edge(name: str, i: int, ref: str, env: Environment, externals: Mapping[str, object],
           module: ResolvedModule, problems: list[Problem]) -> Edge | None:
     target_part, _, range_text = ref.partition("@")
     target, dot, iface = target_part.strip().partition(".")
@@ -198,7 +198,7 @@ def _edge(name: str, i: int, ref: str, env: Environment, externals: dict[str, ob
     return Edge(name, i, target, iface, semver_range, provided[iface].version)
 
 
-def _check_module_refs(module: ResolvedModule, env: Environment, externals: dict[str, object]) -> list[Problem]:
+def _check_module_refs(module: ResolvedModule, env: Environment, externals: Mapping[str, object]) -> list[Problem]:
     s = module.spec
     problems = []
     consumed = {ref.partition("@")[0].strip() for ref in s.consumes or []}

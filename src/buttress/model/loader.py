@@ -28,6 +28,7 @@ _PLAIN = "tag:buttress:plain"
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
+_TAG_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
@@ -44,11 +45,11 @@ class _Loader(yaml.CSafeLoader):
 
     nodes = 0
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: D102
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         self.nodes += 1
         if kind is yaml.ScalarNode:
             return _PLAIN if implicit[0] else _STD + "str"
-        return str(super().resolve(kind, value, implicit))
+        return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
 
 
 _MAYBE_NOT_STR = frozenset("0123456789+-.~nNtTfF")
@@ -171,10 +172,10 @@ class _Builder:
         if tag == _STD + "str":
             return text
         value = resolve_plain(text)
-        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(tag[len(_STD):])
+        expected = _TAG_TYPES.get(tag[len(_STD):])
         if expected is None or not isinstance(value, expected) or (tag.endswith("int") and isinstance(value, bool)):
             raise self._fail(node, f"value {text!r} does not match its tag {tag}")
-        return float(value) if tag.endswith("float") else value
+        return float(value) if tag.endswith("float") and isinstance(value, int) else value
 
     def _mapping(self, node: yaml.Node, path: KeyPath, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}

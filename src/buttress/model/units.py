@@ -40,7 +40,7 @@ class _Text:
             if not cls.accepts_numbers:
                 raise ValueError(f"expected {cls.pattern_hint}; quote it if it is meant as text")
             value = format(value, "g") if isinstance(value, float) else str(value)
-        return _parse_cached(cls, value.strip())  # type: ignore[return-value]
+        return _parse_cached(cls, value.strip())  # type: ignore[arg-type, return-value]
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -210,7 +210,8 @@ class SemVer(_Text):
         return (self.major, self.minor, self.patch, 0 if pre else 1, pre)
 
 
-_COMPARATOR = re.compile(r"(\^|~>?|>=|<=|>|<|=)?\s*v?((?:[0-9]+|[xX*])(?:\.(?:[0-9]+|[xX*]))?(?:\.(?:[0-9]+|[xX*]))?(?:-[0-9A-Za-z.-]+)?)")
+_PART = r"(?:[0-9]+|[xX*])"
+_COMPARATOR = re.compile(rf"(\^|~>?|>=|<=|>|<|=)?\s*v?({_PART}(?:\.{_PART})?(?:\.{_PART})?(?:-[0-9A-Za-z.-]+)?)")
 _Bound = tuple[tuple[int, int, int, int, tuple[Any, ...]], bool]  # (version key, inclusive)
 
 
@@ -312,7 +313,8 @@ class SemverRange(_Text):
         return False
 
 
-_CRON_FIELDS = (("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day of month", 1, 31, {}),
+_CronField = tuple[str, int, int, dict[str, int]]
+_CRON_FIELDS: tuple[_CronField, ...] = (("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day of month", 1, 31, {}),
                 ("month", 1, 12, {m: i + 1 for i, m in enumerate(
                     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}),
                 ("day of week", 0, 7, {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}))

@@ -96,6 +96,8 @@ class ScenarioSpec(Spec):
     """The ramp's starting load as a fraction of the peak (default 0.2)."""
     ramp: Duration | None = None
     """How long the ramp from baseline to peak takes (default 30m)."""
+    tolerance: Duration | None = None
+    """How long the ramp may break a module's latency objective before capacity-headroom warns (default 5m)."""
 
 
 class Waiver(Spec):

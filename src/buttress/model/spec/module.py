@@ -4,6 +4,7 @@ must have (kind, image, schedule for cronjobs, ...)."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -105,7 +106,7 @@ class Rollout(Spec):
         if steps is not None:
             if any(not 0 < s <= 100 for s in steps):
                 raise ValueError("canary steps are traffic percentages between 1 and 100")
-            if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+            if any(b <= a for a, b in pairwise(steps)):
                 raise ValueError("canary steps must increase")
         return steps
 
@@ -173,6 +174,8 @@ class CapacitySpec(Spec):
     calls: dict[str, float] | None = None
     startup: Duration | None = None
     """Time for a new replica to become ready (e.g. model loading)."""
+    headroom: Percent | None = None
+    """Highest utilisation capacity planning accepts at the peak (default 70%)."""
 
 
 class Metrics(Spec):

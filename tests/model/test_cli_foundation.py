@@ -1,0 +1,91 @@
+"""The foundation commands as a user meets them: schema, graph, init, help."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from tests.conftest import EXAMPLES, FRAUD, Run
+
+from buttress.model.loader import load_file
+
+EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if (p / "blueprint.yaml").exists())
+
+
+def test_schema_accepts_every_example_and_rejects_a_typo(cli: Callable[..., Run], tmp_path: Path) -> None:
+    run = cli("schema")
+    assert run.exit == 0
+    schema = json.loads(run.stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.check_schema(schema)
+    for folder in EXAMPLE_DIRS:
+        errors = list(validator.iter_errors(load_file(folder / "blueprint.yaml").data))
+        assert not errors, (folder, errors[:3])
+    doc = load_file(FRAUD / "blueprint.yaml").data
+    doc["modules"]["scorer"]["scaling"]["replicas"]["maxx"] = 4
+    assert any("maxx" in e.message for e in validator.iter_errors(doc))
+    out = tmp_path / "s" / "pattern.json"
+    assert cli("schema", "--kind", "pattern", "--out", out).exit == 0
+    pattern_schema = json.loads(out.read_text())
+    jsonschema.validate(load_file(FRAUD / "patterns" / "model-server.yaml").data, pattern_schema)
+
+
+def test_schema_describes_fields_for_completion(cli: Callable[..., Run]) -> None:
+    schema = json.loads(cli("schema").stdout)
+    module = schema["$defs"]["ModuleSpec"]["properties"]
+    assert {"provides", "consumes", "scaling", "slo", "secrets", "access"} <= set(module)
+    assert schema["$defs"]["Interface"]["properties"]["host"]["description"]
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot", "json"])
+def test_graph_formats(cli: Callable[..., Run], fmt: str) -> None:
+    run = cli("graph", FRAUD, "--env", "prod", "--format", fmt)
+    assert run.exit == 0
+    if fmt == "json":
+        data = json.loads(run.stdout)
+        assert {"from": "scorer", "to": "features", "interface": "feature-api", "range": "^1.4",
+                "compatible": True} in data["edges"]
+        assert "transactions-db" in data["externals"]
+    elif fmt == "dot":
+        assert run.stdout.startswith('digraph "prod"') and '"scorer" -> "features" [label="feature-api ^1.4"]' in run.stdout
+    else:
+        assert run.stdout.startswith("flowchart LR") and "scorer -->|feature-api ^1.4| features" in run.stdout
+
+
+def test_graph_unknown_environment(cli: Callable[..., Run]) -> None:
+    run = cli("graph", FRAUD, "--env", "qa")
+    assert run.exit == 2 and "environment 'qa' is not in the blueprint" in run.stderr
+
+
+def test_init_scaffolds_a_valid_blueprint(cli: Callable[..., Run], tmp_path: Path) -> None:
+    target = tmp_path / "churn-model"
+    run = cli("init", target)
+    assert run.exit == 0 and (target / "blueprint.yaml").exists()
+    assert "# " in (target / "blueprint.yaml").read_text()
+    assert "name: churn-model" in (target / "blueprint.yaml").read_text()
+    assert cli("validate", target).exit == 0
+    again = cli("init", target)
+    assert again.exit == 2 and "not empty" in again.stderr
+
+
+def test_init_refuses_a_bad_name(cli: Callable[..., Run], tmp_path: Path) -> None:
+    run = cli("init", tmp_path / "x", "--name", "Bad_Name")
+    assert run.exit == 2 and "DNS-1123" in run.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "schema", "graph", "init"])
+def test_help_shows_an_example(cli: Callable[..., Run], command: str) -> None:
+    run = cli(command, "--help")
+    assert run.exit == 0 and "Example" in run.stdout and f"buttress {command}" in run.stdout
+
+
+def test_no_arguments_shows_usage(cli: Callable[..., Run]) -> None:
+    run = cli()
+    assert run.exit in (0, 2) and "validate" in run.stdout + run.stderr
+
+
+def test_bad_option_is_exit_2(cli: Callable[..., Run]) -> None:
+    assert cli("validate", FRAUD, "--format", "xml").exit == 2
