@@ -164,3 +164,9 @@ def test_cli_validate_warns_about_contracts_and_cycles(cli: Callable[..., Run], 
     assert run.exit == 0
     assert "outside the range ^2.0" in run.stdout
     assert "dependency cycle: features -> scorer -> features" in run.stdout
+
+
+def test_a_misspelt_required_key_is_one_error_not_two(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "owner: risk-ml\n", "ownr: risk-ml\n")
+    [message] = problems(fraud)
+    assert "unknown key 'ownr'; did you mean 'owner'?" in message

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from buttress.errors import Problem
 from buttress.model.source import KeyPath, Mark, format_keypath
-from buttress.model.suggest import did_you_mean
+from buttress.model.suggest import closest, did_you_mean
 
 Locator = Callable[[KeyPath, bool], Mark]
 
@@ -76,7 +76,11 @@ def problems_from(
 ) -> list[Problem]:
     """One located ``Problem`` per pydantic error."""
     problems = []
-    for err in exc.errors(include_url=False, include_input=False):
+    errors = exc.errors(include_url=False, include_input=False)
+    misspelt = _misspelt_keys(errors, data, root)
+    for err in errors:
+        if err["type"] == "missing" and (tuple(err["loc"][:-1]), str(err["loc"][-1])) in misspelt:
+            continue  # the unknown-key error already says "did you mean" this key
         loc = tuple(err["loc"])
         path = data_path(data, loc)
         kind = err["type"]
@@ -100,6 +104,21 @@ def problems_from(
         mark = locate((*prefix, *path), key_error)
         problems.append(Problem(mark.file, mark.line, mark.column, message, format_keypath((*prefix, *path))))
     return problems
+
+
+def _misspelt_keys(errors: Any, data: Any, root: type[BaseModel]) -> set[tuple[KeyPath, str]]:
+    """(parent path, allowed key) for each unknown key that is a near miss of an allowed one."""
+    out = set()
+    for err in errors:
+        if err["type"] != "extra_forbidden":
+            continue
+        path = data_path(data, tuple(err["loc"]))
+        model = model_at(root, path[:-1])
+        if model and path:
+            match = closest(str(path[-1]), allowed_keys(model))
+            if match:
+                out.add((path[:-1], match))
+    return out
 
 
 def _value_at(data: Any, path: KeyPath) -> Any:

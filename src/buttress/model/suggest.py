@@ -6,12 +6,17 @@ import difflib
 from collections.abc import Iterable
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'max'?)`` when a choice is close to ``word``, else an empty string."""
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word`` when one is close enough (or equal but for case), else None."""
     options = sorted(set(choices))
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in options}
-        if word.lower() in lowered:
-            close = [lowered[word.lower()]]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in options}
+    return lowered.get(word.lower())
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` ; did you mean 'max'?`` when a choice is close to ``word``, else an empty string."""
+    match = closest(word, choices)
+    return f"; did you mean {match!r}?" if match else ""
