@@ -1,0 +1,264 @@
+"""The diff use case: the effective difference between two renders of a blueprint, object by object.
+
+``diff_environments`` compares two environments of one blueprint (the first one's namespace and
+environment name are mapped onto the second's, so that only real differences remain);
+``diff_against`` compares an environment with an earlier render on disk. Objects are matched by
+(apiVersion, kind, name); a changed object lists its changed fields by path, list items that
+carry a ``name`` (containers, env vars, ports) matched by that name. Other files compare by
+content. Called by ``buttress diff``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from buttress.app.render import KUSTOMIZATION, environment_files
+from buttress.app.validate import Validated
+from buttress.errors import UsageError
+from buttress.render.bundle import MANIFEST
+from buttress.render.yamlio import dump_all, load_all
+
+_ABSENT = object()
+_DERIVED = {KUSTOMIZATION, MANIFEST}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One object (or, for files that hold no objects, one file) of a render."""
+
+    api_version: str
+    kind: str
+    name: str
+    file: str
+
+    @property
+    def label(self) -> str:
+        """``Kind/name``, or the file's path for plain files."""
+        return f"{self.kind}/{self.name}" if self.kind else self.file
+
+    def to_json(self) -> dict[str, str]:
+        """As JSON."""
+        return {"apiVersion": self.api_version, "kind": self.kind, "name": self.name, "file": self.file}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field: its dotted path and the values before and after (None when absent)."""
+
+    path: str
+    before: Any
+    after: Any
+    before_present: bool = True
+    after_present: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON; an absent side is omitted."""
+        out: dict[str, Any] = {"path": self.path}
+        if self.before_present:
+            out["from"] = self.before
+        if self.after_present:
+            out["to"] = self.after
+        return out
+
+
+@dataclass(frozen=True)
+class Changed:
+    """An object present on both sides whose content differs."""
+
+    ref: ObjectRef
+    changes: list[FieldChange]
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """What differs between side A and side B."""
+
+    a: str
+    b: str
+    added: list[ObjectRef] = field(default_factory=list)
+    removed: list[ObjectRef] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        """Whether nothing differs."""
+        return not (self.added or self.removed or self.changed)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as one JSON document."""
+        return {"from": self.a, "to": self.b, "equal": self.equal,
+                "added": [r.to_json() for r in self.added], "removed": [r.to_json() for r in self.removed],
+                "changed": [{**c.ref.to_json(), "changes": [f.to_json() for f in c.changes]} for c in self.changed]}
+
+
+Key = tuple[str, str, str]
+
+
+def _objects(files: dict[str, bytes], where: str) -> tuple[dict[Key, tuple[ObjectRef, Any]], dict[str, bytes]]:
+    objects: dict[Key, tuple[ObjectRef, Any]] = {}
+    plain: dict[str, bytes] = {}
+    for path, content in sorted(files.items()):
+        if path in _DERIVED:
+            continue
+        docs: list[Any] = []
+        if path.endswith((".yaml", ".yml")):
+            try:
+                docs = load_all(content)
+            except yaml.YAMLError as exc:
+                raise UsageError(f"{where}/{path} is not valid YAML: {exc}") from None
+        if docs and all(isinstance(d, dict) and "kind" in d and isinstance(d.get("metadata"), dict) for d in docs):
+            for doc in docs:
+                key = (str(doc.get("apiVersion", "")), str(doc["kind"]), str(doc["metadata"].get("name", "")))
+                objects[key] = (ObjectRef(*key, path), doc)
+        else:
+            plain[path] = content
+    return objects, plain
+
+
+def _item_key(item: Any) -> str | None:
+    return str(item["name"]) if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+
+
+def field_changes(a: Any, b: Any, path: str = "") -> list[FieldChange]:
+    """Changed leaves between two values; named list items are matched by name, others by index."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[FieldChange] = []
+        for key in [*a, *(k for k in b if k not in a)]:
+            sub = f"{path}.{key}" if path else str(key)
+            out += field_changes(a.get(key, _ABSENT), b.get(key, _ABSENT), sub)
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        keys_a, keys_b = [_item_key(x) for x in a], [_item_key(x) for x in b]
+        if all(keys_a) and all(keys_b) and len(set(keys_a)) == len(a) and len(set(keys_b)) == len(b):
+            by_a = dict(zip(keys_a, a, strict=True))
+            by_b = dict(zip(keys_b, b, strict=True))
+            out = []
+            for key in [*keys_a, *(k for k in keys_b if k not in by_a)]:
+                out += field_changes(by_a.get(key, _ABSENT), by_b.get(key, _ABSENT), f"{path}[{key}]")
+            return out
+        if a and b:
+            return [c for i in range(max(len(a), len(b)))
+                    for c in field_changes(a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT,
+                                           f"{path}[{i}]")]
+    if a is _ABSENT or b is _ABSENT or a != b:
+        return [FieldChange(path, None if a is _ABSENT else a, None if b is _ABSENT else b,
+                            a is not _ABSENT, b is not _ABSENT)]
+    return []
+
+
+def file_changes(path: str, a: bytes, b: bytes) -> list[FieldChange]:
+    """Changes inside a file that holds no objects: fields for JSON, changed line ranges for text."""
+    if path.endswith(".json"):
+        try:
+            return field_changes(json.loads(a), json.loads(b))
+        except ValueError:
+            pass
+    if path.endswith((".yaml", ".yml")):
+        try:
+            docs_a, docs_b = load_all(a), load_all(b)
+        except yaml.YAMLError:
+            pass
+        else:
+            return field_changes(docs_a[0] if len(docs_a) == 1 else docs_a, docs_b[0] if len(docs_b) == 1 else docs_b)
+    lines_a = a.decode(errors="replace").splitlines()
+    lines_b = b.decode(errors="replace").splitlines()
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            out.append(FieldChange(f"line {j1 + 1}", "\n".join(lines_a[i1:i2]), "\n".join(lines_b[j1:j2]),
+                                   i2 > i1, j2 > j1))
+    return out
+
+
+def compare(a_files: dict[str, bytes], b_files: dict[str, bytes], a: str, b: str) -> DiffResult:
+    """Object-level comparison of two environment folders' files (paths relative to the folder)."""
+    objs_a, plain_a = _objects(a_files, a)
+    objs_b, plain_b = _objects(b_files, b)
+    added = [objs_b[k][0] for k in objs_b if k not in objs_a]
+    removed = [objs_a[k][0] for k in objs_a if k not in objs_b]
+    changed = []
+    for key, (ref, doc) in objs_b.items():
+        if key in objs_a and objs_a[key][1] != doc:
+            changed.append(Changed(ref, field_changes(objs_a[key][1], doc)))
+    added += [ObjectRef("", "", "", p) for p in plain_b if p not in plain_a]
+    removed += [ObjectRef("", "", "", p) for p in plain_a if p not in plain_b]
+    for p in plain_b:
+        if p in plain_a and plain_a[p] != plain_b[p]:
+            changes = file_changes(p, plain_a[p], plain_b[p])
+            if changes:
+                changed.append(Changed(ObjectRef("", "", "", p), changes))
+    def order(r: ObjectRef) -> tuple[str, str, str]:
+        return (r.file, r.kind, r.name)
+
+    return DiffResult(a, b, sorted(added, key=order), sorted(removed, key=order),
+                      sorted(changed, key=lambda c: order(c.ref)))
+
+
+def _rename(value: Any, renames: list[tuple[re.Pattern[str], str]]) -> Any:
+    if isinstance(value, str):
+        for pattern, new in renames:
+            value = pattern.sub(new, value)
+        return value
+    if isinstance(value, dict):
+        return {k: _rename(v, renames) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename(v, renames) for v in value]
+    return value
+
+
+def _as_environment(files: dict[str, bytes], validated: Validated, src: str, dst: str) -> dict[str, bytes]:
+    """``src``'s files with its namespace and environment name written as ``dst``'s, in YAML and JSON
+    values (not keys) wherever they stand as whole words (``fraud-staging-case-store``,
+    ``environment="staging"``); free text is left as written."""
+    old_ns = str(validated.environments[src].spec.namespace)
+    new_ns = str(validated.environments[dst].spec.namespace)
+    renames = [(re.compile(rf"(?<![a-z0-9]){re.escape(old_ns)}(?![a-z0-9])"), new_ns),
+               (re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(src)}(?![A-Za-z0-9_.-])"), dst)]
+    out: dict[str, bytes] = {}
+    for path, content in files.items():
+        if path in _DERIVED:
+            out[path] = content
+        elif path.endswith((".yaml", ".yml")):
+            out[path] = dump_all([_rename(d, renames) for d in load_all(content)]).encode()
+        elif path.endswith(".json"):
+            try:
+                out[path] = json.dumps(_rename(json.loads(content), renames)).encode()
+            except ValueError:
+                out[path] = content
+        else:
+            out[path] = content  # free text (runbooks): compared as written, line by line
+    return out
+
+
+def _files(validated: Validated, env: str) -> dict[str, bytes]:
+    if env not in validated.environments:
+        raise UsageError(f"environment {env!r} is not in the blueprint (environments: "
+                         f"{', '.join(validated.environments)})")
+    return environment_files(validated.blueprint, validated.environments[env], validated.graphs[env])
+
+
+def diff_environments(validated: Validated, a: str, b: str) -> DiffResult:
+    """What changes going from environment ``a``'s render to ``b``'s."""
+    return compare(_as_environment(_files(validated, a), validated, a, b), _files(validated, b), a, b)
+
+
+def read_render(folder: Path, env: str) -> dict[str, bytes]:
+    """An earlier render's files of ``env``: ``folder/<env>/`` (a ``--out`` folder) or ``folder`` itself."""
+    root = folder / env if (folder / env).is_dir() else folder
+    if not root.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    if not (root / KUSTOMIZATION).is_file():
+        raise UsageError(f"{folder} holds no render of {env!r} (no {env}/{KUSTOMIZATION})")
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def diff_against(validated: Validated, env: str, folder: Path) -> DiffResult:
+    """What changes going from the render in ``folder`` to rendering ``env`` now."""
+    return compare(read_render(folder, env), _files(validated, env), str(folder), env)

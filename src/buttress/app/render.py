@@ -1,0 +1,104 @@
+"""The render use case: a validated blueprint -> the bundle of every file of one or all environments.
+
+Per environment ``<env>/``: one YAML file per Kubernetes object (``<module>/<kind>-<name>.yaml``,
+namespace-wide objects at the top), the files of every renderer in ``EXTRA_RENDERERS`` (monitoring,
+dashboards, runbooks; their paths are relative to the environment folder), and a
+``kustomization.yaml`` listing every resource file. The bundle ends with ``bundle.json``.
+Pure: writing is ``buttress.render.bundle.write_atomic``'s job. Called by ``buttress render``,
+``buttress diff`` and the release flow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from buttress.app.validate import Validated
+from buttress.errors import UsageError
+from buttress.model.graph import Graph
+from buttress.model.parse import Blueprint
+from buttress.model.resolve import Environment
+from buttress.model.suggest import did_you_mean
+from buttress.render.bundle import Bundle
+from buttress.render.dashboards import render_dashboards
+from buttress.render.kubernetes import MODULE_ANNOTATION, render_objects
+from buttress.render.monitoring import render_monitoring
+from buttress.render.runbooks import render_runbooks
+from buttress.render.yamlio import dump
+
+Renderer = Callable[[Blueprint, Environment, Graph], dict[str, bytes]]
+
+EXTRA_RENDERERS: list[Renderer] = [render_monitoring, render_dashboards, render_runbooks]
+"""Renderers whose files join each environment's folder (appended to by the observe renderers)."""
+
+KUSTOMIZATION = "kustomization.yaml"
+_OBJECT_FILE = re.compile(rb"^apiVersion:\s*\S", re.MULTILINE)
+_KIND_LINE = re.compile(rb"^kind:\s*\S", re.MULTILINE)
+
+
+def object_path(obj: dict[str, Any]) -> str:
+    """Where an object is written inside its environment folder: ``<module>/<kind>-<name>.yaml``."""
+    meta = obj["metadata"]
+    module = (meta.get("annotations") or {}).get(MODULE_ANNOTATION)
+    name = f"{obj['kind'].lower()}-{meta['name']}.yaml"
+    return f"{module}/{name}" if module else name
+
+
+def is_resource(path: str, content: bytes) -> bool:
+    """Whether an extra renderer's file holds Kubernetes objects (listed in the kustomization)."""
+    return path.endswith((".yaml", ".yml")) and bool(_OBJECT_FILE.search(content)) \
+        and bool(_KIND_LINE.search(content))
+
+
+def kustomization(resources: list[str]) -> bytes:
+    """The ``kustomization.yaml`` listing ``resources`` (paths relative to the environment folder)."""
+    return dump({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                 "resources": sorted(resources)}).encode()
+
+
+def environment_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
+    """Every file of one environment, paths relative to its folder."""
+    files: dict[str, bytes] = {}
+    for obj in render_objects(bp, env, graph):
+        path = object_path(obj)
+        if path in files:
+            raise AssertionError(f"two rendered objects share the file {path}")
+        files[path] = dump(obj).encode()
+    resources = list(files)
+    for renderer in EXTRA_RENDERERS:
+        for path, content in sorted(renderer(bp, env, graph).items()):
+            if path in files or path == KUSTOMIZATION:
+                raise AssertionError(f"renderer {renderer.__name__} writes {path}, which is already rendered")
+            files[path] = content
+            if is_resource(path, content):
+                resources.append(path)
+    files[KUSTOMIZATION] = kustomization(resources)
+    return files
+
+
+def _environment(validated: Validated, env_name: str) -> dict[str, bytes]:
+    if env_name not in validated.environments:
+        names = list(validated.environments)
+        raise UsageError(f"environment {env_name!r} is not in the blueprint{did_you_mean(env_name, names)}"
+                         f" (environments: {', '.join(names)})")
+    files = environment_files(validated.blueprint, validated.environments[env_name], validated.graphs[env_name])
+    return {f"{env_name}/{path}": content for path, content in files.items()}
+
+
+def render_environments(validated: Validated, env_names: list[str]) -> Bundle:
+    """The bundle of ``env_names`` (each under ``<env>/``), with ``bundle.json``."""
+    files: dict[str, bytes] = {}
+    for name in env_names:
+        files.update(_environment(validated, name))
+    return Bundle(files).with_manifest()
+
+
+def render_environment(validated: Validated, env_name: str) -> Bundle:
+    """The bundle of one environment: ``<env>/...`` and ``bundle.json``."""
+    return render_environments(validated, [env_name])
+
+
+def render_all(validated: Validated) -> Bundle:
+    """The bundle of every environment the validation resolved."""
+    return render_environments(validated, list(validated.environments))

@@ -1,0 +1,163 @@
+"""A bundle of rendered files, its content digest, and writing it to a folder atomically.
+
+``Bundle`` maps relative paths to bytes (sorted); its ``digest`` is the SHA-256 over the sorted
+(path, file SHA-256) list, so it names the content of the whole bundle and nothing else (no time,
+no machine). ``bundle_json`` is the manifest written beside the files. ``write_atomic`` replaces
+an output folder as a whole or not at all. Called by ``buttress.app.render`` and the release flow.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+MANIFEST = "bundle.json"
+MANIFEST_VERSION = 1
+
+
+def _check_path(path: str) -> None:
+    pure = PurePosixPath(path)
+    if not path or pure.is_absolute() or ".." in pure.parts or "\\" in path or str(pure) != path:
+        raise ValueError(f"bundle path {path!r} is not a plain relative path")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Relative path -> content, sorted by path."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path in self.files:
+            _check_path(path)
+        object.__setattr__(self, "files", dict(sorted(self.files.items())))
+
+    @cached_property
+    def hashes(self) -> dict[str, str]:
+        """SHA-256 (hex) of every file, by path."""
+        return {path: hashlib.sha256(content).hexdigest() for path, content in self.files.items()}
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 over the sorted ``path NUL sha256 LF`` lines: the identity of the bundle's content."""
+        hasher = hashlib.sha256()
+        for path, sha in self.hashes.items():
+            hasher.update(f"{path}\0{sha}\n".encode())
+        return hasher.hexdigest()
+
+    def merged(self, other: Mapping[str, bytes]) -> Bundle:
+        """A new bundle with ``other``'s files added; a path present in both is a programming error."""
+        clash = sorted(set(self.files) & set(other))
+        if clash:
+            raise ValueError(f"bundle paths rendered twice: {', '.join(clash)}")
+        return Bundle({**self.files, **other})
+
+    def with_manifest(self) -> Bundle:
+        """This bundle plus ``bundle.json`` describing it (the manifest is not part of the digest)."""
+        files = {p: c for p, c in self.files.items() if p != MANIFEST}
+        inner = Bundle(files)
+        return Bundle({**files, MANIFEST: bundle_json(inner)})
+
+
+def bundle_json(bundle: Bundle) -> bytes:
+    """The manifest: every file's SHA-256 and size, and the bundle digest; stable bytes."""
+    doc = {
+        "version": MANIFEST_VERSION,
+        "digest": f"sha256:{bundle.digest}",
+        "files": [{"path": p, "sha256": bundle.hashes[p], "size": len(c)} for p, c in bundle.files.items()],
+    }
+    return (json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_tree(files: Mapping[str, bytes], root: Path) -> None:
+    """Write ``files`` under an existing empty ``root``, fsyncing every file and folder."""
+    folders = {root}
+    for path, content in sorted(files.items()):
+        _check_path(path)
+        target = root / path
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.update([target.parent, *target.parent.parents])
+        with target.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    for folder in sorted((f for f in folders if f == root or root in f.parents), key=lambda p: -len(p.parts)):
+        _fsync_dir(folder)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _recover(out: Path) -> None:
+    """Finish or undo an interrupted swap of the fallback path, and remove leftovers."""
+    parent = out.parent
+    for aside in sorted(parent.glob(f".{out.name}.old-*")):
+        previous = aside / "previous"
+        if not out.exists() and previous.is_dir():
+            previous.replace(out)
+        shutil.rmtree(aside, ignore_errors=True)
+    for stale in parent.glob(f".{out.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def write_atomic(files: Mapping[str, bytes], out_dir: Path | str) -> None:
+    """Replace ``out_dir`` with exactly ``files``, as a whole or not at all.
+
+    The files are written and fsynced into a sibling temporary folder, which then takes the place
+    of ``out_dir`` in one atomic exchange of the two names (``renameat2``); where the system has
+    no exchange, by two renames whose interruption the next run repairs. Killed at any point,
+    ``out_dir`` holds either its previous contents or the new ones, never a mix.
+    """
+    out = Path(out_dir).absolute()
+    parent = out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} exists and is not a folder")
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        write_tree(files, staging)
+        staging.chmod(0o755)
+        if not out.exists():
+            staging.replace(out)
+        elif not _exchange(staging, out):
+            aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            out.replace(aside / "previous")
+            staging.replace(out)
+        _fsync_dir(parent)
+    finally:
+        _recover(out)

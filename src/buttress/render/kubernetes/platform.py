@@ -1,0 +1,41 @@
+"""What the renderer assumes the platform provides, in one place: the in-cluster Prometheus
+(for KEDA triggers and Argo Rollouts analysis) and the SLI metric names of a module.
+Called by ``scaling`` and ``rollouts``.
+"""
+
+from __future__ import annotations
+
+from buttress.model.resolve import ResolvedModule
+
+PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
+DEFAULT_REQUESTS_METRIC = "http_requests_total"
+DEFAULT_DURATION_METRIC = "http_request_duration_seconds"
+RATE_WINDOW = "2m"
+
+
+def requests_metric(module: ResolvedModule) -> str:
+    """The request counter of ``module`` (``metrics.requests`` or the default)."""
+    metrics = module.spec.metrics
+    return (metrics.requests if metrics else None) or DEFAULT_REQUESTS_METRIC
+
+
+def duration_metric(module: ResolvedModule) -> str:
+    """The request-duration histogram of ``module`` (``metrics.duration`` or the default)."""
+    metrics = module.spec.metrics
+    return (metrics.duration if metrics else None) or DEFAULT_DURATION_METRIC
+
+
+def series(namespace: str, module: str, extra: str = "") -> str:
+    """The PromQL label matcher selecting ``module``'s series in ``namespace``."""
+    return f'{{namespace="{namespace}",service="{module}"{extra}}}'
+
+
+def request_rate(namespace: str, module: ResolvedModule, extra: str = "") -> str:
+    """``sum(rate(requests{...}[2m]))`` for the module."""
+    return f"sum(rate({requests_metric(module)}{series(namespace, module.name, extra)}[{RATE_WINDOW}]))"
+
+
+def latency_quantile(namespace: str, module: ResolvedModule, quantile: float) -> str:
+    """The module's request-latency quantile in seconds over the rate window."""
+    bucket = f"{duration_metric(module)}_bucket{series(namespace, module.name)}"
+    return f"histogram_quantile({quantile}, sum(rate({bucket}[{RATE_WINDOW}])) by (le))"
