@@ -170,3 +170,12 @@ def test_a_misspelt_required_key_is_one_error_not_two(fraud: Path) -> None:
     edit(fraud / "blueprint.yaml", "owner: risk-ml\n", "ownr: risk-ml\n")
     [message] = problems(fraud)
     assert "unknown key 'ownr'; did you mean 'owner'?" in message
+
+
+def test_a_secret_pasted_into_any_field_is_not_echoed(cli: Callable[..., Run], fraud: Path) -> None:
+    secret = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"
+    edit(fraud / "blueprint.yaml", "    image: registry.example.com/risk/retrain@sha256:"
+         "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789", f"    image: {secret}")
+    run = cli("validate", fraud)
+    assert run.exit == 2 and "'<redacted>' is not an OCI image reference" in run.stderr
+    assert secret not in run.stderr + run.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,14 @@ from typing import Any
 from rich.console import Console
 
 from buttress.errors import Problem
+from buttress.policy.secrets import looks_secret
+
+_QUOTED = re.compile(r"'([^']{8,})'")
+
+
+def redact(message: str) -> str:
+    """Replace every quoted value in ``message`` that looks like a secret: diagnostics never echo one."""
+    return _QUOTED.sub(lambda m: "'<redacted>'" if looks_secret(m.group(1)) else m.group(0), message)
 
 
 class Format(StrEnum):
@@ -33,7 +42,7 @@ def stderr() -> Console:
 def print_problems(problems: list[Problem], severity: str = "error") -> None:
     """``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` for each problem, on stderr."""
     for problem in problems:
-        sys.stderr.write(problem.format(severity) + "\n")
+        sys.stderr.write(redact(problem.format(severity)) + "\n")
     sys.stderr.flush()
 
 

@@ -1,0 +1,171 @@
+"""The check use case: every built-in control, every Rego policy, waivers and enforcement.
+
+``check(validated, environments, at)`` evaluates, for each environment, the controls of the
+blueprint's profile over the resolved modules and the graph, the rendered Kubernetes objects
+(``render.kubernetes.render_objects``), the ``package blueprint`` Rego rules over the resolved
+environment and the ``package main`` rules over each rendered object; then applies waivers as of
+``at`` and decides, per environment, whether it blocks. Findings computed elsewhere (e.g. the
+capacity planner's ``capacity-headroom``) join through ``extra_findings`` and get the same waiver
+and enforcement treatment. Called by ``buttress check``, ``buttress render`` and the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from buttress.app.validate import Validated
+from buttress.model.parse import Blueprint, inside_folder
+from buttress.model.resolve import Environment
+from buttress.policy import enforcement, waivers
+from buttress.policy.catalog import BY_ID, for_profile
+from buttress.policy.catalog.base import EnvContext
+from buttress.policy.catalog.kube import module_of, ref
+from buttress.policy.evaluate import evaluate
+from buttress.policy.findings import Finding, Location
+from buttress.policy.rego import PolicySet, Verdict, load_policies
+from buttress.policy.results import CheckReport, EnvironmentResult
+from buttress.render.kubernetes import render_objects
+
+_WORD = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+"""Candidate module names in a message (DNS-1123 labels)."""
+_TOP_LEVEL_INPUT = ("blueprint", "name", "description", "owner", "oncall", "compliance")
+
+
+def policy_set(bp: Blueprint) -> PolicySet | None:
+    """The blueprint's organisation policies, compiled; None when it has none."""
+    folders = []
+    for relative in bp.spec.policies.rego:
+        target = inside_folder(bp.folder, relative)
+        if target is not None:
+            folders.append((target, str(Path(bp.file).parent / relative.rstrip("/"))))
+    return load_policies(folders) if folders else None
+
+
+def blueprint_input(bp: Blueprint, env: Environment) -> dict[str, Any]:
+    """The ``package blueprint`` input for one environment (BLUEPRINT.md, Policies)."""
+    raw = bp.document.data
+    spec = env.spec
+    return {
+        "blueprint": {k: raw[k] for k in _TOP_LEVEL_INPUT if k in raw},
+        "environment": {"name": env.name, "namespace": str(spec.namespace), "region": spec.region,
+                        "enforcement": spec.enforcement},
+        "modules": {name: {**m.data, "kind": m.kind} for name, m in env.modules.items()},
+        "externals": raw.get("externals") or {},
+    }
+
+
+def _rego_findings(bp: Blueprint, env: Environment, policies: PolicySet,
+                   objects: list[dict[str, Any]]) -> list[Finding]:
+    rules = policies.rules()
+    out = []
+    [verdicts] = policies.evaluate("blueprint", [blueprint_input(bp, env)])
+    for v in verdicts:
+        module = v.module if v.module in env.modules else _named_module(v.message, env)
+        location: Location | None
+        if module is not None:
+            location = _module_location(bp, module)
+        else:
+            f, line = rules.get(f"blueprint.{v.rule}", (None, 1))
+            location = Location(f.display, line, 1) if f else None
+        out.append(_rego_finding(v, "blueprint", env.name, module, v.message, location=location))
+    for obj, verdicts in zip(objects, policies.evaluate("main", objects), strict=True):
+        owner = module_of(obj)
+        module = owner if owner in env.modules else None
+        location = _module_location(bp, module) if module else _env_location(bp, env.name)
+        for v in verdicts:
+            out.append(_rego_finding(v, "main", env.name, module, f"{ref(obj)}: {v.message}", location=location,
+                                     obj=ref(obj)))
+    return out
+
+
+def _rego_finding(v: Verdict, package: str, env: str, module: str | None, message: str, *,
+                  location: Location | None, obj: Any = None) -> Finding:
+    return Finding(f"rego:{package}.{v.rule}", v.severity, env, module, message, location, object=obj)
+
+
+def _named_module(message: str, env: Environment) -> str | None:
+    """The one module a Rego message names as a word, if exactly one."""
+    named = {word for word in _WORD.findall(message) if word in env.modules}
+    return named.pop() if len(named) == 1 else None
+
+
+def _module_location(bp: Blueprint, module: str) -> Location:
+    mark = bp.document.locate(("modules", module), key=True)
+    return Location(mark.file, mark.line, mark.column)
+
+
+def _env_location(bp: Blueprint, env: str) -> Location:
+    mark = bp.document.locate(("environments", env), key=True)
+    return Location(mark.file, mark.line, mark.column)
+
+
+def cache_file(folder: Path, policies: PolicySet) -> Path:
+    """Where verdicts of this policy set are kept between runs, inside ``folder``."""
+    return folder / f"rego-{policies.digest[:24]}.json"
+
+
+def _load_cache(folder: Path | None, policies: PolicySet | None) -> None:
+    if folder is None or policies is None:
+        return
+    try:
+        policies.import_cache(json.loads(cache_file(folder, policies).read_text()))
+    except (OSError, ValueError):
+        return  # no cache yet, or unreadable: evaluate everything
+
+
+def _save_cache(folder: Path | None, policies: PolicySet | None) -> None:
+    if folder is None or policies is None or not policies.evaluations:
+        return
+    target = cache_file(folder, policies)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(policies.export_cache(), separators=(",", ":")))
+        tmp.replace(target)
+    except OSError:
+        return  # a read-only checkout: the cache is an optimisation only
+
+
+def check(validated: Validated, environments: list[str] | None = None, at: dt.date | None = None, *,
+          fail_on_warn: bool = False, extra_findings: Iterable[Finding] = (),
+          policies: PolicySet | None = None, cache: Path | None = None) -> CheckReport:
+    """Check ``environments`` (default: every validated one) as of ``at`` (default: today).
+
+    ``extra_findings`` are findings computed elsewhere (their ``environment`` must be set); they
+    are waived and enforced like the built-in ones. ``policies`` defaults to the blueprint's own.
+    ``cache`` is a folder where Rego verdicts are kept between runs, keyed by (policy digest,
+    input digest), so that unchanged objects are not evaluated again (None: no persistent cache).
+    """
+    bp = validated.blueprint
+    at = at or dt.date.today()
+    names = environments or list(validated.environments)
+    controls = for_profile(bp.spec.policies.profile)
+    policies = policies if policies is not None else policy_set(bp)
+    _load_cache(cache, policies)
+    rules = policies.rules() if policies else {}
+    known = set(BY_ID) | {f"rego:{r}" for r in rules}
+    reviewed = waivers.review(bp, at, known)
+    unused_reported = BY_ID["waiver-unused"] in controls
+    extra = list(extra_findings)
+    results = {}
+    for name in names:
+        env, graph = validated.environments[name], validated.graphs[name]
+        objects = render_objects(bp, env, graph)
+        found = evaluate(EnvContext(bp, env, graph), controls, objects)
+        if policies is not None:
+            found += _rego_findings(bp, env, policies, objects)
+        found += [f for f in extra if f.environment == name]
+        mode = env.spec.enforcement
+        found = waivers.apply(found, reviewed, name, honoured=enforcement.honours_waivers(mode),
+                              report_unused=unused_reported)
+        found.sort(key=Finding.sort_key)
+        blocked = bool(enforcement.blocking(found, mode, fail_on_warn=fail_on_warn))
+        results[name] = EnvironmentResult(name, mode, blocked, found)
+    _save_cache(cache, policies)
+    rule_locations = {f"rego:{r}": Location(f.display, line, 1) for r, (f, line) in rules.items()}
+    return CheckReport(str(bp.spec.name), bp.file, at, results, controls, rule_locations)

@@ -1,0 +1,105 @@
+"""Supply-chain and secrets controls over resolved modules: inline secrets, image digests and registries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from buttress.model.resolve import ResolvedModule
+from buttress.model.source import KeyPath
+from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappings
+from buttress.policy.secrets import looks_secret
+
+_NOT_SCANNED = frozenset({"secrets", "image", "extends", "kind", "consumes", "resources", "scaling", "slo",
+                          "rollout", "schedule", "capacity", "access"})
+"""Module keys that hold references or typed values (quantities, durations, names) validated by the
+spec, so no free text (and so no secret) can be written there."""
+_ENTROPY_KEYS = frozenset({"env", "args", "command", "labels"})
+"""Where random-looking strings are suspicious; elsewhere only known token patterns count."""
+
+
+def _strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*path, i))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def secret_inline(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
+    """Every string the module writes, except secret references, must not look like a secret."""
+    for key, value in m.data.items():
+        if key in _NOT_SCANNED:
+            continue
+        for path, text in _strings(value, (key,)):
+            name = str(path[-1]) if key == "env" else None
+            reason = looks_secret(text, name=name, entropy_check=key in _ENTROPY_KEYS)
+            if reason:
+                where = ".".join(str(p) for p in path)
+                yield Hit(f"{where} holds what looks like {reason}; the value is not shown. Move it to a secret "
+                          "store and reference it under secrets: (vault://path#key)", path)
+
+
+def image_digest(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
+    """The image is pinned by a full sha256 digest."""
+    image = m.spec.image
+    if image is not None and not image.pinned:
+        yield Hit(f"image {image.repository} is not pinned by digest (tag {image.tag or 'none'}); "
+                  "use @sha256:<digest>", ("image",))
+
+
+def image_registry(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
+    """The image comes from one of ``compliance.registries`` (when that list is given)."""
+    allowed = ctx.blueprint.spec.compliance.registries
+    image = m.spec.image
+    if allowed is None or image is None:
+        return
+    repo = image.repository
+    if not any(repo == p.rstrip("/") or repo.startswith(p.rstrip("/") + "/") for p in allowed):
+        yield Hit(f"image repository {repo} is outside the allowed registries ({', '.join(allowed)})", ("image",))
+
+
+def image_mutable_tag(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
+    """An image names a tag other than ``latest`` (or a digest), so builds are traceable."""
+    image = m.spec.image
+    if image is not None and image.digest is None and image.tag in (None, "latest"):
+        yield Hit(f"image {image.repository} uses {'the latest tag' if image.tag else 'no tag'}, which moves",
+                  ("image",))
+
+
+CONTROLS = (
+    Control(
+        id="secret-inline", title="No secret values written in the blueprint", severity="error", scope="module",
+        check=secret_inline,
+        explanation="A value that looks like a credential (known token formats, private keys, passwords in URLs, "
+                    "or a high-entropy string in env, args, command or labels) was written where anyone who can "
+                    "read the repository, the rendered manifests or the logs can read it. buttress never echoes it.",
+        fix="Revoke the credential, store it in a secret manager and reference it under the module's secrets: "
+            "map, e.g. secrets: {API_TOKEN: vault://secret/team/app#token}.",
+        mappings=Mappings(cis=("5.4.1", "5.4.2"), nist=("IA-5(7)", "SC-28", "SC-12"), soc2=("CC6.1", "CC6.7"),
+                          iso27001=("5.17", "8.24", "8.28"))),
+    Control(
+        id="image-digest", title="Images are pinned by digest", severity="error", scope="module", check=image_digest,
+        explanation="A tag can be moved to different content at any time, so what runs is not what was reviewed "
+                    "or scanned. A digest names exactly one image.",
+        fix="Pin the image: image: registry.example.com/team/app@sha256:<64 hex> (e.g. from `crane digest`).",
+        mappings=Mappings(cis=("5.5.1",), nist=("CM-14", "SI-7", "SR-11"), soc2=("CC7.1", "CC8.1"),
+                          iso27001=("8.19", "8.32"))),
+    Control(
+        id="image-registry", title="Images come from allowed registries", severity="error", scope="module",
+        check=image_registry,
+        explanation="Images from registries outside compliance.registries bypass the organisation's scanning, "
+                    "signing and retention.",
+        fix="Mirror the image into an allowed registry, or add the registry prefix to compliance.registries.",
+        mappings=Mappings(cis=("5.5.1",), nist=("CM-7(5)", "SR-3", "SA-9"), soc2=("CC6.8", "CC7.1"),
+                          iso27001=("5.23", "8.19"))),
+    Control(
+        id="image-mutable-tag", title="Images name a version, not latest", severity="warning",
+        scope="module", check=image_mutable_tag, profiles=STRICT,
+        explanation="An untagged or latest image cannot be traced to a build, even in environments that allow tags.",
+        fix="Use a version tag at least, and a digest wherever enforcement is mandatory.",
+        mappings=Mappings(nist=("CM-2", "CM-8"), soc2=("CC8.1",), iso27001=("8.9",))),
+)

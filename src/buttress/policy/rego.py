@@ -1,0 +1,238 @@
+"""Organisation policies in Rego, evaluated with ``regopy`` (rego-cpp), conftest conventions.
+
+``load_policies`` reads every ``*.rego`` file of the policy folders (``*_test.rego`` only for
+``buttress policy test``), compiles one bundle per package queried (``blueprint``, ``main``) once,
+and turns parse errors into located ``BlueprintError``s. ``PolicySet.evaluate`` runs one
+package over a batch of inputs with the compiled bundle, caching verdicts by (policy digest,
+input digest) so an unchanged input is never evaluated twice. Rules named ``deny_*`` and
+``violation_*`` yield errors, ``warn_*`` warnings; each yields message strings (or ``{"msg": ...}``).
+Called by ``app.check`` and ``app.policy_test``; the only module that imports the Rego engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regopy
+
+from buttress.errors import BlueprintError, Problem
+from buttress.policy.findings import Severity
+from buttress.policy.rego_batch import evaluate_batch, rule_severity
+
+PACKAGES = ("blueprint", "main")
+_PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+_RULE_HEAD = re.compile(r"^((?:deny|violation|warn|test)_?\w*)\b", re.MULTILINE)
+_ERROR_AT = re.compile(r"^-- (?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RegoFile:
+    """One policy file: where it is, how messages name it, its text and package."""
+
+    path: Path
+    display: str
+    source: str
+    package: str
+
+    def line_of(self, rule: str) -> int:
+        """The line where ``rule`` is first defined (1 if not found)."""
+        m = re.search(rf"^{re.escape(rule)}\b", self.source, re.MULTILINE)
+        return self.source.count("\n", 0, m.start()) + 1 if m else 1
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One message of one rule for one input."""
+
+    rule: str
+    severity: Severity
+    message: str
+    module: str | None = None
+    """The module a structured result (``{"msg": ..., "module": ...}``) names."""
+
+
+@contextmanager
+def _capture_fd1() -> Iterator[list[str]]:
+    """Redirect file descriptor 1 (where rego-cpp prints parse errors) into the yielded list."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    captured: list[str] = []
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 1)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            tmp.seek(0)
+            captured.append(tmp.read().decode(errors="replace"))
+
+
+def _parse_problems(text: str, files: list[RegoFile]) -> list[Problem]:
+    """Located problems from rego-cpp's printed error report."""
+    problems = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _ERROR_AT.match(line)
+        if m and m.group("file"):
+            message = lines[i - 1].strip() if i > 0 else "Rego syntax error"
+            problems.append(Problem(m.group("file"), int(m.group("line")), int(m.group("col")),
+                                    f"Rego: {message}"))
+    if not problems:
+        first = files[0].display if files else "policies"
+        detail = next((ln.strip() for ln in lines if ln.strip() and not ln.startswith(("Errors", "--"))), "")
+        problems.append(Problem(first, 1, 1, f"Rego policies do not compile{': ' + detail if detail else ''}"))
+    return problems
+
+
+def read_policy_files(folders: list[tuple[Path, str]], *, tests: bool) -> list[RegoFile]:
+    """Every ``*.rego`` file under the folders (sorted), with or without ``*_test.rego`` files."""
+    out = []
+    for folder, display in folders:
+        paths = sorted(folder.rglob("*.rego")) if folder.is_dir() else [folder]
+        for path in paths:
+            if path.name.endswith("_test.rego") and not tests:
+                continue
+            source = path.read_text(encoding="utf-8")
+            shown = display if path == folder else str(Path(display) / path.relative_to(folder))
+            m = _PACKAGE.search(source)
+            if m is None:
+                raise BlueprintError([Problem(shown, 1, 1, "Rego file has no package declaration")])
+            out.append(RegoFile(path, shown, source, m.group(1)))
+    return out
+
+
+def input_digest(value: Any) -> str:
+    """A digest of one input document (canonical JSON)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+@dataclass
+class PolicySet:
+    """Compiled organisation policies; evaluate a package over many inputs."""
+
+    files: list[RegoFile]
+    digest: str
+    _bundles: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[str, list[Verdict]] = field(default_factory=dict, repr=False)
+    evaluations: int = 0
+    """Inputs evaluated by the engine (cache misses), for benchmarks and tests."""
+
+    @property
+    def packages(self) -> set[str]:
+        """Packages declared by the policy files."""
+        return {f.package for f in self.files}
+
+    def rules(self) -> dict[str, tuple[RegoFile, int]]:
+        """``<package>.<rule>`` -> (file, line) for every deny_/violation_/warn_ rule."""
+        out: dict[str, tuple[RegoFile, int]] = {}
+        for f in self.files:
+            for m in _RULE_HEAD.finditer(f.source):
+                if rule_severity(m.group(1)):
+                    out.setdefault(f"{f.package}.{m.group(1)}", (f, f.source.count("\n", 0, m.start()) + 1))
+        return out
+
+    def _bundle(self, package: str) -> Any:
+        if package not in self._bundles:
+            interp = _interpreter(self.files)
+            with _capture_fd1() as out:
+                try:
+                    self._bundles[package] = interp.build(f"x = data.{package}", [])
+                except regopy.RegoError:
+                    self._bundles[package] = None
+            if self._bundles[package] is None:
+                raise BlueprintError(_parse_problems("".join(out), self.files))
+        return self._bundles[package]
+
+    def evaluate(self, package: str, inputs: list[Any]) -> list[list[Verdict]]:
+        """The verdicts of every rule of ``package`` for each input, in input order.
+
+        Inputs already seen (same policy digest, same input digest) are not evaluated again; the
+        rest go to the engine in one batch, spread over worker processes when the batch is large.
+        """
+        if package not in self.packages:
+            return [[] for _ in inputs]
+        keys = [f"{package}:{input_digest(v)}" for v in inputs]
+        missing: dict[str, Any] = {}
+        for key, value in zip(keys, inputs, strict=True):
+            if key not in self._cache and key not in missing:
+                missing[key] = value
+        if missing:
+            self._bundle(package)  # compile errors surface here, located
+            values = list(missing.values())
+            outcome = evaluate_batch([(f.display, f.source) for f in self.files], package, values)
+            if isinstance(outcome, int):
+                raise BlueprintError([self._runtime_problem(package, values[outcome])])
+            self.evaluations += len(values)
+            for key, verdicts in zip(missing, outcome, strict=True):
+                self._cache[key] = [Verdict(r, "error" if s == "error" else "warning", m, mod)
+                                    for r, s, m, mod in verdicts]
+        return [self._cache[key] for key in keys]
+
+    def export_cache(self) -> dict[str, list[list[str | None]]]:
+        """The verdict cache as plain data (``package:input-digest`` -> verdicts), to persist."""
+        return {k: [[v.rule, v.severity, v.message, v.module] for v in vs] for k, vs in sorted(self._cache.items())}
+
+    def import_cache(self, data: Any) -> None:
+        """Load verdicts saved by ``export_cache`` for this same policy digest; malformed data is ignored."""
+        if not isinstance(data, dict):
+            return
+        for key, verdicts in data.items():
+            try:
+                self._cache[key] = [Verdict(str(r), "error" if s == "error" else "warning", str(m),
+                                            None if mod is None else str(mod)) for r, s, m, mod in verdicts]
+            except (TypeError, ValueError):
+                continue
+
+    def _runtime_problem(self, package: str, value: Any) -> Problem:
+        """Find the rule that fails on ``value`` and name its line."""
+        interp = _interpreter(self.files)
+        interp.set_input(regopy.Input(value))
+        for name, (f, line) in sorted(self.rules().items()):
+            if f.package != package:
+                continue
+            with _capture_fd1():
+                failed = not interp.query(f"x = data.{name}").ok()
+            if failed:
+                rule = name.split(".", 1)[1]
+                return Problem(f.display, line, 1, f"Rego runtime error in rule {rule} (e.g. conflicting "
+                                                   "values of a complete rule, or a failing built-in)")
+        first = next(f for f in self.files if f.package == package)
+        return Problem(first.display, 1, 1, f"Rego runtime error while evaluating package {package}")
+
+
+def _interpreter(files: list[RegoFile]) -> Any:
+    interp = regopy.Interpreter()
+    with _capture_fd1() as out:
+        try:
+            for f in files:
+                interp.add_module(f.display, f.source)
+            ok = True
+        except regopy.RegoError:
+            ok = False
+    if not ok:
+        raise BlueprintError(_parse_problems("".join(out), files))
+    return interp
+
+
+def load_policies(folders: list[tuple[Path, str]], *, tests: bool = False) -> PolicySet | None:
+    """Read and compile the policy folders (path, display name); None when they hold no policy."""
+    files = read_policy_files(folders, tests=tests)
+    if not files:
+        return None
+    hasher = hashlib.sha256()
+    for f in files:
+        hasher.update(f.display.encode() + b"\0" + f.source.encode() + b"\0")
+    policy = PolicySet(files, hasher.hexdigest())
+    _interpreter(files)  # compile now: syntax errors surface before any evaluation
+    return policy

@@ -1,0 +1,61 @@
+"""Secret detection for the ``secret-inline`` control: known token patterns and high-entropy strings.
+
+``looks_secret(text)`` returns *why* a value looks like a secret (``"a GitHub token"``), never the
+value, so that no caller can echo it. Called by ``policy.catalog.supply_chain``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx))
+    for name, rx in (
+        ("a GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"),
+        ("an AWS access key id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+        ("a Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+        ("a Slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}"),
+        ("a Stripe key", r"\b[rs]k_(live|test)_[0-9A-Za-z]{16,}"),
+        ("an OpenAI-style API key", r"\bsk-[A-Za-z0-9_-]{20,}"),
+        ("a private key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+        ("a JSON web token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        ("a URL with a password", r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
+        ("a password assignment", r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key)\s*[=:]\s*\S{6,}"),
+    )
+)
+
+_SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential)")
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
+ENTROPY_BITS = 4.0
+"""Shannon entropy (bits per character) above which a long mixed string looks random; hex tops out near 4.0."""
+
+
+def entropy(text: str) -> float:
+    """Shannon entropy of ``text`` in bits per character."""
+    if not text:
+        return 0.0
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def _random_looking(token: str) -> bool:
+    classes = sum(bool(re.search(rx, token)) for rx in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    return classes == 3 and entropy(token) > ENTROPY_BITS
+
+
+@lru_cache(maxsize=65536)
+def looks_secret(text: str, *, name: str | None = None, entropy_check: bool = True) -> str | None:
+    """Why ``text`` looks like a secret, or None. ``name`` (e.g. an env var name) raises suspicion."""
+    for reason, pattern in _PATTERNS:
+        if pattern.search(text):
+            return reason
+    if entropy_check:
+        for token in _CANDIDATE.findall(text):
+            if _random_looking(token):
+                return "a high-entropy string"
+    if name is not None and _SECRET_NAME.search(name) and len(text) >= 8 and " " not in text and "://" not in text:
+        return f"a value for {name}, which names a secret"
+    return None

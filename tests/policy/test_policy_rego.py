@@ -1,0 +1,217 @@
+"""Organisation Rego policies: both packages, severities, located syntax and runtime errors,
+caching, waivers of Rego findings, and ``buttress policy test``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import edit
+
+from buttress.app.check import check, policy_set
+from buttress.app.validate import validate
+from buttress.cli.main import main
+from buttress.errors import BlueprintError
+from buttress.policy import rego_batch, rego_tests
+from buttress.policy.rego import load_policies
+
+AT = dt.date(2026, 12, 1)
+
+MAIN_POLICY = """package main
+
+import rego.v1
+
+deny_missing_team_label contains msg if {
+\tinput.kind in {"Deployment", "Rollout"}
+\tnot input.metadata.labels.team
+\tmsg := sprintf("%s has no team label", [input.metadata.name])
+}
+
+warn_service_ports contains msg if {
+\tinput.kind == "Service"
+\tcount(input.spec.ports) > 0
+\tmsg := "services should be reviewed"
+}
+"""
+
+
+def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process, capturing file descriptors (the Rego engine writes to fd 1)."""
+    capfd.readouterr()
+    code = main([str(a) for a in args])
+    out = capfd.readouterr()
+    return code, out.out, out.err
+
+
+def test_blueprint_package_blocks_with_module_and_location(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "replicas: {min: 3, max: 12}", "replicas: {min: 2, max: 12}")
+    report = check(validate(fraud, ["prod"]), ["prod"], AT)
+    [f] = [f for f in report.findings if f.control.startswith("rego:")]
+    assert (f.control, f.severity, f.module, f.waived) == ("rego:blueprint.deny_restricted_replicas", "error",
+                                                           "features", False)
+    assert f.location is not None and f.location.line == 32
+    assert report.blocked
+
+
+def test_warn_rule_is_a_warning_and_blocks_only_with_fail_on_warn(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "labels: {cost-centre: risk-ml-training}", "labels: {team: risk}")
+    validated = validate(fraud, ["prod"])
+    report = check(validated, ["prod"], AT)
+    [f] = [f for f in report.findings if f.control == "rego:blueprint.warn_gpu_cost_centre"]
+    assert (f.severity, f.module) == ("warning", "retrain")
+    assert not report.blocked
+    assert check(validated, ["prod"], AT, fail_on_warn=True).blocked
+
+
+def test_main_package_runs_over_every_rendered_object(fraud: Path) -> None:
+    (fraud / "policies" / "k8s.rego").write_text(MAIN_POLICY)
+    report = check(validate(fraud, ["prod"]), ["prod"], AT)
+    denied = [f for f in report.findings if f.control == "rego:main.deny_missing_team_label"]
+    assert {f.module for f in denied} >= {"features", "scorer", "label-ingest"}
+    scorer = next(f for f in denied if f.module == "scorer")
+    assert scorer.object is not None and scorer.message.startswith(f"{scorer.object.kind}/")
+    assert scorer.location is not None and scorer.location.line == 51
+    assert any(f.control == "rego:main.warn_service_ports" and f.severity == "warning" for f in report.findings)
+
+
+def test_waiver_can_waive_a_rego_rule(fraud: Path) -> None:
+    bp = fraud / "blueprint.yaml"
+    edit(bp, "replicas: {min: 3, max: 12}", "replicas: {min: 2, max: 12}")
+    edit(bp, "      expires: 2027-05-15\n", "      expires: 2027-05-15\n"
+         "    - control: rego:blueprint.deny_restricted_replicas\n      modules: [features]\n"
+         "      reason: Load test shows two replicas hold.\n      approvedBy: security@example.com\n"
+         "      expires: 2027-01-15\n")
+    report = check(validate(bp, ["prod"]), ["prod"], AT)
+    assert not report.blocked
+    assert [f.waived for f in report.findings if f.control.startswith("rego:")] == [True]
+
+
+def test_syntax_error_is_located_and_keeps_stdout_clean(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "broken.rego").write_text("package blueprint\n\nimport rego.v1\n\n"
+                                                     "deny_x contains msg if {\n  input.a ==\n}\n")
+    code, out, err = run(capfd, "check", fraud, "--env", "prod", "--format", "json")
+    assert code == 2
+    assert out == ""
+    assert "policies/broken.rego:6:" in err and ": error: Rego: " in err
+    assert "Traceback" not in err
+
+
+def test_runtime_error_is_a_located_user_error(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "conflict.rego").write_text(
+        "package blueprint\n\nimport rego.v1\n\nlevel := 1 if input.environment.name == \"prod\"\n\n"
+        "level := 2 if input.blueprint.name == \"fraud-detection\"\n\n"
+        "deny_level contains msg if {\n\tlevel > 0\n\tmsg := \"x\"\n}\n")
+    code, out, err = run(capfd, "check", fraud, "--env", "prod", "--format", "json")
+    assert code == 2
+    assert out == ""
+    assert "conflict.rego:9:1: error: Rego runtime error in rule deny_level" in err
+
+
+def test_unchanged_inputs_are_evaluated_once(fraud: Path) -> None:
+    policies = load_policies([(fraud / "policies", "policies")])
+    assert policies is not None
+    inputs = [{"environment": {"name": "prod"}, "modules": {}}] * 3
+    assert policies.evaluate("blueprint", inputs) == [[], [], []]
+    assert policies.evaluations == 1
+    assert policies.evaluate("main", inputs) == [[], [], []]  # no package main: no engine call
+    assert policies.evaluations == 1
+
+
+def test_policies_without_a_package_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "x.rego").write_text("deny_x := true\n")
+    with pytest.raises(BlueprintError, match="no package declaration"):
+        load_policies([(tmp_path, "p")])
+
+
+def test_blueprint_without_rego_has_no_policy_set(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "  rego: [policies/]\n", "")
+    assert policy_set(validate(fraud, ["prod"]).blueprint) is None
+
+
+PASSING_TEST = """package blueprint
+
+import rego.v1
+
+test_denies_two_replicas_in_prod if {
+\tr := deny_restricted_replicas with input as {"environment": {"name": "prod"}, "modules": {"a": {
+\t\t"kind": "service", "data": {"classification": "restricted"}, "scaling": {"replicas": {"min": 2}}}}}
+\tcount(r) == 1
+}
+
+test_allows_dev if {
+\tr := deny_restricted_replicas with input as {"environment": {"name": "dev"}, "modules": {}}
+\tcount(r) == 0
+}
+"""
+
+
+def test_policy_test_passes(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "fraud_test.rego").write_text(PASSING_TEST)
+    code, out, _ = run(capfd, "policy", "test", fraud / "policies", "--format", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert [(t["name"], t["status"]) for t in result["tests"]] == [
+        ("data.blueprint.test_denies_two_replicas_in_prod", "pass"), ("data.blueprint.test_allows_dev", "pass")]
+
+
+def test_policy_test_reports_failures(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "fraud_test.rego").write_text(PASSING_TEST.replace("count(r) == 0", "count(r) == 5"))
+    code, out, _ = run(capfd, "policy", "test", fraud / "policies")
+    assert code == 1
+    assert "FAIL: data.blueprint.test_allows_dev" in out
+    assert "PASS: data.blueprint.test_denies_two_replicas_in_prod" in out
+
+
+def test_policy_test_isolates_an_engine_crash(fraud: Path, capfd: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real = rego_tests._run_child
+
+    def crashing(files: list[Any], queries: list[str]) -> list[dict[str, Any]] | None:
+        """Behave like a child process that the engine kills while evaluating test_allows_dev."""
+        return None if any(q.endswith("test_allows_dev") for q in queries) else real(files, queries)
+
+    monkeypatch.setattr(rego_tests, "_run_child", crashing)
+    (fraud / "policies" / "fraud_test.rego").write_text(PASSING_TEST)
+    code, out, _ = run(capfd, "policy", "test", fraud / "policies", "--format", "json")
+    assert code == 1
+    statuses = {t["name"].rsplit(".", 1)[1]: t["status"] for t in json.loads(out)["tests"]}
+    assert statuses == {"test_denies_two_replicas_in_prod": "pass", "test_allows_dev": "error"}
+
+
+def test_policy_test_syntax_error_is_exit_2(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "bad_test.rego").write_text("package blueprint\n\ntest_x if {\n  1 ==\n}\n")
+    code, _out, err = run(capfd, "policy", "test", fraud / "policies")
+    assert code == 2
+    assert "bad_test.rego:4:" in err
+
+
+def test_verdicts_persist_between_runs(fraud: Path) -> None:
+    (fraud / "policies" / "k8s.rego").write_text(MAIN_POLICY)
+    validated = validate(fraud, ["prod"])
+    cache = fraud / ".buttress" / "cache"
+    first = policy_set(validated.blueprint)
+    assert first is not None
+    report = check(validated, ["prod"], AT, policies=first, cache=cache)
+    assert first.evaluations > 10
+    second = policy_set(validated.blueprint)
+    assert second is not None
+    again = check(validated, ["prod"], AT, policies=second, cache=cache)
+    assert second.evaluations == 0
+    assert [f.to_json() for f in again.findings] == [f.to_json() for f in report.findings]
+
+
+def test_large_batches_run_in_worker_processes_with_the_same_verdicts(tmp_path: Path) -> None:
+    (tmp_path / "k8s.rego").write_text(MAIN_POLICY)
+    objects = [{"kind": "Deployment", "metadata": {"name": f"d{i}", "labels": {"team": "x"} if i % 2 else {}}}
+               for i in range(rego_batch.PARALLEL_MIN + 10)]
+    parallel = load_policies([(tmp_path, "p")])
+    assert parallel is not None
+    verdicts = parallel.evaluate("main", objects)
+    assert [len(v) for v in verdicts[:4]] == [1, 0, 1, 0]
+    assert verdicts[2][0].message == "d2 has no team label"
+    sequential = load_policies([(tmp_path, "p")])
+    assert sequential is not None
+    assert [sequential.evaluate("main", [o])[0] for o in objects[:50]] == verdicts[:50]

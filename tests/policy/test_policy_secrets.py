@@ -1,0 +1,49 @@
+"""Secret detection: known token formats and high-entropy strings are found, references and
+ordinary values are not, and the reason never contains the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from buttress.policy.secrets import entropy, looks_secret
+
+SECRETS = [
+    ("ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", "a GitHub token"),
+    ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+    ("xoxb-123456789012-abcdefghij", "a Slack token"),
+    ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
+    ("postgres://app:s3cretpass@db:5432/x", "a URL with a password"),
+    ("password=hunter2hunter2", "a password assignment"),
+    ("Zq8rT2mLx9VbN4cW7kPs3HdJ", "a high-entropy string"),
+]
+ORDINARY = [
+    "vault://secret/risk/txdb#password",
+    "registry.example.com/risk/scorer@sha256:" + "1f2e3d4c5b6a7988" * 4,
+    "https://mlflow.internal.example.com:443",
+    "Scores a transaction with the current fraud model.",
+    "risk-ml-training",
+    "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "--model-path=/models/fraud/current",
+]
+
+
+@pytest.mark.parametrize(("value", "reason"), SECRETS)
+def test_secrets_are_found_without_echoing(value: str, reason: str) -> None:
+    found = looks_secret(value)
+    assert found == reason
+    assert value not in found
+
+
+@pytest.mark.parametrize("value", ORDINARY)
+def test_ordinary_values_are_not_secrets(value: str) -> None:
+    assert looks_secret(value, name="SOME_SETTING") is None
+
+
+def test_a_secret_name_raises_suspicion_of_plain_values() -> None:
+    assert looks_secret("correcthorse", name="DB_PASSWORD") == "a value for DB_PASSWORD, which names a secret"
+    assert looks_secret("https://vault.example.com:8200", name="VAULT_TOKEN_URL") is None
+    assert looks_secret("correcthorse", name="LOG_LEVEL") is None
+
+
+def test_entropy_of_hex_stays_below_threshold() -> None:
+    assert entropy("0123456789abcdef" * 4) <= 4.0 < entropy("Zq8rT2mLx9VbN4cW7kPs3HdJ")
