@@ -1,0 +1,64 @@
+"""Time the observing renderers (rules + promtool tests, dashboards, runbooks) against the
+Kubernetes render of the same environments, for generated blueprints of N modules.
+
+Usage: ``.venv/bin/python -m benchmarks.bench_observe [N ...]`` (default 100 1000). Each N in a
+fresh process; best of 3 runs, all environments. "render" is ``app.render.environment_files``
+without the extra renderers (objects + YAML dump + kustomization); "observe" is the three
+observing renderers' files; "added" is observe / render.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+_CHILD = r"""
+import json, sys, time
+from buttress.app import render as app_render
+from buttress.app.validate import validate
+from buttress.render.dashboards import render_dashboards
+from buttress.render.monitoring import render_monitoring
+from buttress.render.runbooks import render_runbooks
+v = validate(sys.argv[1])
+extras = list(app_render.EXTRA_RENDERERS)
+best = {}
+for _ in range(3):
+    app_render.EXTRA_RENDERERS[:] = []
+    t0 = time.perf_counter()
+    for e in v.environments:
+        app_render.environment_files(v.blueprint, v.environments[e], v.graphs[e])
+    t1 = time.perf_counter()
+    run = {"render": t1 - t0}
+    files = 0
+    for name, fn in (("monitoring", render_monitoring), ("dashboards", render_dashboards), ("runbooks", render_runbooks)):
+        t = time.perf_counter()
+        for e in v.environments:
+            files += len(fn(v.blueprint, v.environments[e], v.graphs[e]))
+        run[name] = time.perf_counter() - t
+    run["files"] = files
+    best = {k: min(x, best.get(k, x)) for k, x in run.items()}
+app_render.EXTRA_RENDERERS[:] = extras
+print(json.dumps(best))
+"""
+
+
+def main(sizes: list[int]) -> None:
+    from benchmarks.generate import generate
+
+    print("| modules | render s (k8s, 3 envs) | monitoring s | dashboards s | runbooks s | observe files | added |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = generate(n, Path(tmp))
+            out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout)
+            observe = r["monitoring"] + r["dashboards"] + r["runbooks"]
+            print(f"| {n:,} | {r['render']:.2f} | {r['monitoring']:.2f} | {r['dashboards']:.2f} | {r['runbooks']:.2f} "
+                  f"| {r['files']:,} | {observe / r['render']:.0%} |")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100, 1000])

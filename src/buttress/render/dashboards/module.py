@@ -1,0 +1,109 @@
+"""The dashboard of one module: RED panels, saturation against the autoscaling bounds, what its
+kind needs watched (backlog, runs, backups), and an SLO row per objective.
+
+Called by ``render.dashboards.render_dashboards``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buttress.model.graph import Graph
+from buttress.model.parse import Blueprint
+from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.dashboards.panels import Grid, dashboard, stat, table, timeseries
+from buttress.render.signals.alerts import Alert, alerts_of, dashboard_uid
+from buttress.render.signals.series import (
+    ERROR_CODES,
+    duration_metric,
+    pod_labels,
+    requests_metric,
+    selector,
+    target_labels,
+)
+from buttress.render.signals.slo import BURN_RECORD, OBJECTIVE_RECORD, REMAINING_RECORD, Slo, number, slos_of
+
+
+def _red(grid: Grid, env: Environment, module: ResolvedModule) -> None:
+    sel = target_labels(env, module.name)
+    req, dur = requests_metric(module), duration_metric(module)
+    grid.row("Requests, errors, duration")
+    grid.add(timeseries("Request rate", [(f"sum by (code) (rate({req}{selector(sel)}[5m]))", "{{code}}")], "reqps"))
+    grid.add(timeseries("Error ratio", [(f"(sum(rate({req}{selector(sel, {'code': ERROR_CODES})}[5m])) or vector(0))"
+                                         f" / sum(rate({req}{selector(sel)}[5m]))", "5xx share")], "percentunit"))
+    grid.add(timeseries("Duration percentiles", [
+        (f"histogram_quantile({q}, sum by (le) (rate({dur}_bucket{selector(sel)}[5m])))", f"p{round(q * 100)}")
+        for q in (0.5, 0.95, 0.99)], "s"))
+
+
+def _saturation(grid: Grid, env: Environment, module: ResolvedModule) -> None:
+    labels, regex = pod_labels(env, module.name)
+    pods = selector(labels, regex)
+    grid.row("Saturation")
+    grid.add(timeseries("CPU", [
+        (f"sum(rate(container_cpu_usage_seconds_total{pods}[5m]))", "used"),
+        (f"sum(kube_pod_container_resource_requests{selector({**labels, 'resource': 'cpu'}, regex)})", "requested")],
+        "short"))
+    grid.add(timeseries("Memory", [
+        (f"sum(container_memory_working_set_bytes{pods})", "working set"),
+        (f"sum(kube_pod_container_resource_requests{selector({**labels, 'resource': 'memory'}, regex)})",
+         "requested")], "bytes"))
+    if module.long_running:
+        replicas = module.spec.scaling.replicas if module.spec.scaling else None
+        ready = selector({"namespace": labels["namespace"], "condition": "true"}, regex)
+        queries = [(f"sum(kube_pod_status_ready{ready})", "ready")]
+        if replicas is not None and replicas.min is not None:
+            queries.append((f"vector({replicas.min})", "autoscaling min"))
+        if replicas is not None and replicas.max is not None:
+            queries.append((f"vector({replicas.max})", "autoscaling max"))
+        grid.add(timeseries("Replicas vs. autoscaling bounds", queries, "short"))
+
+
+_MEASURED = {"WorkerBacklogHigh": ("Queue backlog", "short"), "CronJobMissedRun": ("Since last successful run", "s"),
+             "BackupStale": ("Age of the last good backup", "s")}
+
+
+def _kind_panels(grid: Grid, alerts: list[Alert]) -> None:
+    """A panel for each threshold alert's measured quantity, with the alert's threshold marked."""
+    measured = [a for a in alerts if a.name in _MEASURED and a.measure is not None]
+    if not measured:
+        return
+    grid.row("Workload")
+    for alert in measured:
+        title, unit = _MEASURED[alert.name]
+        panel = timeseries(title, [(alert.measure or "", title.lower())], unit, alert.summary)
+        panel["fieldConfig"]["defaults"]["thresholds"] = {
+            "mode": "absolute", "steps": [{"value": None, "color": "green"}, {"value": alert.threshold, "color": "red"}]}
+        panel["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"] = {"mode": "line"}
+        grid.add(panel)
+
+
+def _slo_row(grid: Grid, bp: Blueprint, env: Environment, slo: Slo) -> None:
+    ident = slo.identity(str(bp.spec.name), env.name)
+    sel = selector(ident)
+    grid.row(f"SLO {slo.name}: {number(slo.objective * 100)}% over {slo.window_text}")
+    grid.add(stat("Objective", [(f"{OBJECTIVE_RECORD}{sel}", "objective")], "percentunit", [(None, "blue")]), 4)
+    grid.add(stat("Error budget remaining", [(f"{REMAINING_RECORD}{sel}", "remaining")], "percentunit",
+                  [(None, "red"), (0.25, "orange"), (0.5, "green")]), 4)
+    grid.add(timeseries("Burn rate", [(f"{BURN_RECORD.format(window=w)}{sel}", w) for w in ("5m", "1h", "6h", "1d", "3d")],
+                        "short", "1 spends exactly the budget over the SLO window."), 10)
+    alerts = selector({**ident, "alertstate": "firing"})
+    grid.add(table("Firing alerts", [(f"ALERTS{alerts}", "")]), 6)
+
+
+def module_dashboard(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> dict[str, Any]:
+    """The dashboard of ``module`` in ``env``."""
+    name = str(bp.spec.name)
+    grid = Grid()
+    slos = slos_of(env, module)
+    if module.spec.provides or slos:
+        _red(grid, env, module)
+    _saturation(grid, env, module)
+    alerts = alerts_of(bp, env, graph, module)
+    _kind_panels(grid, alerts)
+    for slo in slos:
+        _slo_row(grid, bp, env, slo)
+    links = [{"title": f"{name} / {env.name} overview", "type": "link", "icon": "dashboard",
+              "url": f"/d/{dashboard_uid(name, env.name, None)}"}]
+    return dashboard(dashboard_uid(name, env.name, module.name), f"{name} / {env.name} / {module.name}",
+                     ["buttress", name, env.name, module.kind], grid, links)

@@ -1,0 +1,48 @@
+"""Prometheus monitoring of one environment: ``monitoring/rules.yaml``, the same groups as a
+prometheus-operator ``PrometheusRule``, and ``promtool test rules`` unit tests per module.
+
+``render_monitoring(bp, env, graph) -> {relative path: bytes}`` is the renderer ``app.render``
+calls; it reads ``render.signals`` and ``buttress.model`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buttress.model.graph import Graph
+from buttress.model.parse import Blueprint
+from buttress.model.resolve import Environment
+from buttress.render.monitoring.promtests import module_tests
+from buttress.render.monitoring.rules import rule_groups
+from buttress.render.yamlio import dump_bytes
+
+RULES_FILE = "monitoring/rules.yaml"
+OPERATOR_FILE = "monitoring/prometheusrule.yaml"
+TESTS_FOLDER = "monitoring/tests"
+
+
+def prometheus_rule(bp: Blueprint, env: Environment, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The groups wrapped in a prometheus-operator ``PrometheusRule``."""
+    name = str(bp.spec.name)
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {
+            "name": f"{name}-slos",
+            "namespace": str(env.spec.namespace),
+            "labels": {"app.kubernetes.io/managed-by": "buttress", "app.kubernetes.io/part-of": name,
+                       "buttress.dev/environment": env.name},
+        },
+        "spec": {"groups": groups},
+    }
+
+
+def render_monitoring(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
+    """Rules, the PrometheusRule and the promtool tests of one environment."""
+    groups = rule_groups(bp, env, graph)
+    files = {RULES_FILE: dump_bytes({"groups": groups}), OPERATOR_FILE: dump_bytes(prometheus_rule(bp, env, groups))}
+    for name, module in env.modules.items():
+        tests = module_tests(bp, env, graph, module)
+        if tests is not None:
+            files[f"{TESTS_FOLDER}/{name}.yaml"] = dump_bytes(tests)
+    return files

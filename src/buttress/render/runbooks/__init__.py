@@ -1,0 +1,91 @@
+"""Markdown runbooks of one environment: ``runbooks/<module>.md``, from a Jinja2 template.
+
+Each runbook has a stable anchor per alert (the ``runbook_url`` of the alert links to it), the
+module's dependencies from the graph, scaling, rollback, backup and restore, and who approves
+changes in each environment. ``render_runbooks(bp, env, graph)`` is the renderer ``app.render``
+calls; it reads ``render.signals`` and ``buttress.model`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from buttress.model.graph import Graph
+from buttress.model.parse import Blueprint
+from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.signals.alerts import alerts_of, backup_schedule_name, dashboard_uid, runbook_path
+from buttress.render.signals.slo import number, slos_of
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("buttress.render.runbooks", "templates"),
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _approvals(bp: Blueprint) -> list[dict[str, Any]]:
+    """Who approves a change reaching each environment."""
+    out = []
+    for name, env in bp.spec.environments.items():
+        promotion = env.promotion
+        approvals = promotion.approvals if promotion else None
+        window = promotion.window if promotion else None
+        out.append({
+            "name": name, "enforcement": env.enforcement,
+            "source": promotion.from_ if promotion else None,
+            "count": approvals.count if approvals else 0,
+            "roles": ", ".join(approvals.roles) if approvals and approvals.roles else "",
+            "soak": str(promotion.soak) if promotion and promotion.soak else None,
+            "window": f"{', '.join(window.days)} {window.hours} {window.timezone}" if window else None,
+        })
+    return out
+
+
+def _workload(module: ResolvedModule) -> str:
+    """The kubectl resource type of the module's workload."""
+    if module.kind in ("cronjob", "job"):
+        return module.kind
+    if module.spec.state is not None:
+        return "statefulset"
+    strategy = module.spec.rollout.strategy if module.spec.rollout else None
+    return "rollout" if strategy in ("canary", "blue-green") else "deployment"
+
+
+def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> dict[str, Any]:
+    spec = module.spec
+    upstream = [{"target": e.target, "interface": e.interface, "range": str(e.range) if e.range else None,
+                 "external": e.external} for e in graph.outgoing(module.name)]
+    downstream = sorted({(e.consumer, e.interface or "") for e in graph.incoming(module.name)})
+    replicas = spec.scaling.replicas if spec.scaling else None
+    targets = spec.scaling.targets.model_dump(by_alias=True, exclude_none=True) if spec.scaling and spec.scaling.targets else {}
+    state = spec.state
+    backup = state.backup if state else None
+    return {
+        "bp": bp.spec, "env": env, "namespace": str(env.spec.namespace), "module": module, "spec": spec,
+        "owner": spec.owner or bp.spec.owner, "oncall": spec.oncall or bp.spec.oncall or spec.owner or bp.spec.owner,
+        "upstream": upstream, "downstream": downstream,
+        "slos": [{"name": s.name, "objective": number(s.objective * 100), "window": s.window_text,
+                  "threshold": str(s.threshold) if s.threshold else None} for s in slos_of(env, module)],
+        "alerts": alerts_of(bp, env, graph, module),
+        "replicas": replicas, "targets": {k: str(v) for k, v in targets.items()},
+        "state": state, "backup": backup,
+        "backup_schedule": backup_schedule_name(env, module.name) if backup else None,
+        "dashboard": dashboard_uid(str(bp.spec.name), env.name, module.name),
+        "approvals": _approvals(bp),
+        "workload": _workload(module),
+    }
+
+
+def render_runbook(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> str:
+    """The Markdown runbook of one module."""
+    return _TEMPLATES.get_template("runbook.md.j2").render(_context(bp, env, graph, module))
+
+
+def render_runbooks(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
+    """One runbook per module."""
+    return {runbook_path(name): render_runbook(bp, env, graph, m).encode() for name, m in env.modules.items()}

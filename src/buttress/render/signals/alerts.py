@@ -1,0 +1,229 @@
+"""Every alert buttress defines for a module: name, severity, PromQL, and what it means.
+
+The one catalog the monitoring rules, the dashboards' alert panels and the runbooks all read, so
+an alert's ``runbook_url`` anchor and its runbook section cannot drift apart. Per SLO: a page and
+a ticket burn-rate alert and an absent-metrics alert; for workers a backlog alert; for cronjobs
+missed and failed runs; for stateful modules a backup-staleness alert against the RPO.
+Pure; called by ``render.monitoring``, ``render.dashboards`` and ``render.runbooks``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from buttress.model.graph import Graph
+from buttress.model.parse import Blueprint
+from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.signals.cron import max_gap_seconds
+from buttress.render.signals.series import quote, selector
+from buttress.render.signals.slo import BURN_RECORD, Slo, number, slos_of
+
+
+def runbook_path(module: str) -> str:
+    """Where a module's runbook lives, relative to the environment's output folder."""
+    return f"runbooks/{module}.md"
+
+
+def dashboard_uid(blueprint: str, environment: str, module: str | None) -> str:
+    """A deterministic Grafana uid (at most 40 characters) for a module's or the overview dashboard."""
+    key = f"{blueprint}/{environment}/{module or ''}"
+    return f"bt-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def human(seconds: float) -> str:
+    """A duration in the largest whole unit (``30h``, ``90m``, ``45s``)."""
+    s = round(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s % size == 0 and s >= size:
+            return f"{s // size}{unit}"
+    return f"{s}s"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alerting rule and its operating documentation."""
+
+    name: str
+    anchor: str
+    """The id of the alert's section in the module's runbook."""
+    module: str
+    severity: str
+    expr: str
+    for_: str | None
+    labels: dict[str, str]
+    summary: str
+    description: str
+    checks: tuple[str, str, str]
+    """The first three things the on-call engineer checks."""
+    slo: str | None = None
+    measure: str | None = None
+    """For threshold alerts: the PromQL of the watched quantity (``expr`` is ``measure > threshold``)."""
+    threshold: float | None = None
+
+    @property
+    def runbook_url(self) -> str:
+        """The runbook section, relative to the environment's output folder."""
+        return f"{runbook_path(self.module)}#{self.anchor}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every alert of one module needs to know about where it runs."""
+
+    bp: Blueprint
+    env: Environment
+    graph: Graph
+    module: ResolvedModule
+
+    @property
+    def base_labels(self) -> dict[str, str]:
+        """Labels every alert of the module carries."""
+        spec, m = self.bp.spec, self.module.spec
+        return {"blueprint": str(spec.name), "environment": self.env.name, "module": self.module.name,
+                "team": m.owner or spec.owner, "oncall": m.oncall or spec.oncall or m.owner or spec.owner}
+
+    @property
+    def dashboard(self) -> str:
+        """The module dashboard's uid."""
+        return dashboard_uid(str(self.bp.spec.name), self.env.name, self.module.name)
+
+    @property
+    def dependencies(self) -> str:
+        """What the module consumes, for check lists."""
+        names = [f"{e.target}.{e.interface}" if e.interface else e.target for e in self.graph.outgoing(self.module.name)]
+        return ", ".join(names) if names else "no dependencies"
+
+    @property
+    def namespace(self) -> str:
+        """The environment's namespace."""
+        return str(self.env.spec.namespace)
+
+
+def _burn_alerts(scope: Scope, slo: Slo) -> list[Alert]:
+    bp, env = str(scope.bp.spec.name), scope.env.name
+    ident = slo.identity(bp, env)
+    sel = selector(ident)
+    out = []
+    for severity, name, speed in (("page", "ErrorBudgetBurnFast", "fast"), ("ticket", "ErrorBudgetBurnSlow", "slow")):
+        tiers = [(t, f) for t, f in slo.factors() if t.severity == severity]
+        expr = "\n or ".join(
+            f"(\n  {BURN_RECORD.format(window=t.long)}{sel} > {number(f)}\n  and\n  "
+            f"{BURN_RECORD.format(window=t.short)}{sel} > {number(f)}\n)" for t, f in tiers)
+        windows = ", ".join(f"{number(f)}x over {t.long} (confirmed over {t.short})" for t, f in tiers)
+        out.append(Alert(
+            name=name, anchor=f"{slo.name}-burn-{speed}", module=slo.module, severity=severity, expr=expr, for_=None,
+            labels={**scope.base_labels, "slo": slo.name, "severity": severity}, slo=slo.name,
+            summary=f"{slo.module}: {slo.name} error budget burning {speed} in {env}",
+            description=(f"The {slo.name} SLO ({number(slo.objective * 100)}% over {slo.window_text}) of "
+                         f"{slo.module} is spending its error budget at {windows}."),
+            checks=(f"Open dashboard {scope.dashboard}, SLO row: which window burns, and since when.",
+                    f"Compare with the dependencies: {scope.dependencies}; a failing dependency shows its own alerts.",
+                    "Check recent changes: a rollout in the last hours is the likeliest cause; roll back "
+                    f"with `buttress rollback --env {env}`.")))
+    return out
+
+
+def _absent_alert(scope: Scope, slo: Slo) -> Alert:
+    return Alert(
+        name="SLOMetricsAbsent", anchor=f"{slo.name}-metrics-absent", module=slo.module, severity="ticket",
+        expr=f"absent({slo.presence_metric}{selector(slo.labels)})", for_="15m",
+        labels={**scope.base_labels, "slo": slo.name, "severity": "ticket"}, slo=slo.name,
+        summary=f"{slo.module}: no {slo.presence_metric} series in {scope.env.name}",
+        description=f"The {slo.name} SLI of {slo.module} cannot be computed: Prometheus has no "
+                    f"{slo.presence_metric} series for job {slo.module} in namespace {scope.namespace}.",
+        checks=(f"Is the module running? `kubectl -n {scope.namespace} get pods -l app.kubernetes.io/name={slo.module}`.",
+                f"Is it scraped? Prometheus targets page, job {slo.module}: up, and no relabelling drops it.",
+                f"Does it still export {slo.presence_metric}? A renamed metric needs `metrics:` in the blueprint."))
+
+
+def _backlog_alert(scope: Scope) -> Alert | None:
+    m = scope.module.spec
+    depth = m.scaling.targets.queue_depth if m.scaling and m.scaling.targets else None
+    if depth is None:
+        return None
+    replicas = m.scaling.replicas if m.scaling else None
+    most = (replicas.max or replicas.min or 1) if replicas else 1
+    group = (m.queue.consumer_group if m.queue and m.queue.consumer_group else None) or scope.module.name
+    labels = {"consumergroup": group, **({"topic": m.queue.topic} if m.queue else {})}
+    limit = depth * most
+    measure = f"sum(kafka_consumergroup_lag{selector(labels)})"
+    return Alert(
+        name="WorkerBacklogHigh", anchor="worker-backlog", module=scope.module.name, severity="ticket",
+        expr=f"{measure} > {limit}", for_="15m", measure=measure, threshold=limit,
+        labels={**scope.base_labels, "severity": "ticket"},
+        summary=f"{scope.module.name}: queue backlog above {limit} messages in {scope.env.name}",
+        description=(f"The consumer group {group} lags more than {limit} messages ({depth} per replica at the "
+                     f"maximum of {most} replicas) for 15 minutes: the autoscaler cannot catch up."),
+        checks=(f"Open dashboard {scope.dashboard}: is the worker at its maximum of {most} replicas?",
+                "Are messages failing and being retried? Check the worker's error logs for a poison message.",
+                f"Is a dependency slow ({scope.dependencies})? Raise scaling.replicas.max if the load is real."))
+
+
+def _cron_alerts(scope: Scope) -> list[Alert]:
+    name, ns = scope.module.name, scope.namespace
+    schedule = str(scope.module.spec.schedule)
+    gap = max_gap_seconds(schedule)
+    limit = gap + max(900, gap // 4)
+    base = {**scope.base_labels, "severity": "ticket"}
+    age = f"time() - max(kube_cronjob_status_last_successful_time{selector({'namespace': ns, 'cronjob': name})})"
+    return [
+        Alert(name="CronJobMissedRun", anchor="cronjob-missed-run", module=name, severity="ticket",
+              expr=f"{age} > {limit}", for_="5m", measure=age, threshold=limit,
+              labels=base, summary=f"{name}: no successful run for {human(limit)} in {scope.env.name}",
+              description=(f"{name} runs on '{schedule}' (at most {human(gap)} apart) but its last successful run "
+                           f"is more than {human(limit)} ago."),
+              checks=(f"`kubectl -n {ns} get cronjob {name}`: is it suspended, and when was it last scheduled?",
+                      f"`kubectl -n {ns} get jobs --sort-by=.metadata.creationTimestamp`: did runs start and fail?",
+                      f"Are its dependencies reachable ({scope.dependencies})?")),
+        Alert(name="CronJobFailed", anchor="cronjob-failed", module=name, severity="ticket",
+              expr=f"sum(kube_job_status_failed{selector({'namespace': ns}, {'job_name': f'{name}-[0-9]+'})}) > 0",
+              for_="5m", labels=base, summary=f"{name}: a run failed in {scope.env.name}",
+              description=f"A Job created by the CronJob {name} has failed pods.",
+              checks=(f"`kubectl -n {ns} logs job/<failed job>`: the failing step and its error.",
+                      "Was it out of memory or evicted? `kubectl describe pod` shows OOMKilled and the node.",
+                      f"Are its dependencies reachable ({scope.dependencies})? Rerun with "
+                      f"`kubectl -n {ns} create job --from=cronjob/{name} {name}-manual`.")),
+    ]
+
+
+def _backup_alert(scope: Scope) -> Alert | None:
+    state = scope.module.spec.state
+    if state is None or state.backup is None or state.backup.rpo is None:
+        return None
+    rpo = state.backup.rpo
+    schedule = backup_schedule_name(scope.env, scope.module.name)
+    age = f"time() - max(velero_backup_last_successful_timestamp{{schedule={quote(schedule)}}})"
+    return Alert(
+        name="BackupStale", anchor="backup-stale", module=scope.module.name, severity="page",
+        expr=f"{age} > {round(rpo.seconds)}", for_="5m",
+        measure=age, threshold=round(rpo.seconds), labels={**scope.base_labels, "severity": "page"},
+        summary=f"{scope.module.name}: last good backup older than the RPO of {rpo} in {scope.env.name}",
+        description=(f"The Velero schedule {schedule} has not completed a backup within the recovery point "
+                     f"objective ({rpo}); data written since then would be lost in a restore."),
+        checks=(f"`velero schedule describe {schedule}` and `velero backup get`: did the last backups fail?",
+                "Is the volume snapshot provider or object store reachable and not out of quota?",
+                f"Take a backup now: `velero backup create --from-schedule {schedule}`."))
+
+
+def backup_schedule_name(env: Environment, module: str) -> str:
+    """The Velero Schedule that backs up a stateful module."""
+    return f"{env.spec.namespace}-{module}"
+
+
+def alerts_of(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
+    """Every alert of one module, in a stable order."""
+    scope = Scope(bp, env, graph, module)
+    out: list[Alert] = []
+    for slo in slos_of(env, module):
+        out += _burn_alerts(scope, slo)
+        out.append(_absent_alert(scope, slo))
+    if module.kind == "worker":
+        backlog = _backlog_alert(scope)
+        out += [backlog] if backlog else []
+    if module.kind == "cronjob" and module.spec.schedule is not None:
+        out += _cron_alerts(scope)
+    backup = _backup_alert(scope)
+    out += [backup] if backup else []
+    return out
+

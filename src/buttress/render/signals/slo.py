@@ -1,0 +1,146 @@
+"""SLOs as the monitoring sees them: objective, error budget, SLI windows and burn-rate tiers.
+
+Every declared SLO of a module (``availability``, ``latency.p95``, ``latency.p99``) becomes an
+``Slo``: its error-ratio expression over any window, its objective, and the multi-window,
+multi-burn-rate tiers of the Google SRE Workbook scaled to the SLO's window. Pure; called by
+``signals.alerts``, the monitoring rules, the dashboards and the runbooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from buttress.model.resolve import Environment, ResolvedModule
+from buttress.model.units import Duration
+from buttress.render.signals.series import (
+    ERROR_CODES,
+    duration_metric,
+    requests_metric,
+    selector,
+    target_labels,
+)
+
+DEFAULT_WINDOW = Duration.parse("28d")
+SLI_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def window_seconds(window: str) -> int:
+    """Seconds in a Prometheus duration of one unit (``5m``, ``3d``)."""
+    return int(window[:-1]) * _SECONDS[window[-1]]
+
+
+def number(value: float | Decimal) -> str:
+    """A float as a short, exact-looking PromQL literal (``13.44``, ``0.0005``)."""
+    text = format(Decimal(str(value)).normalize(), "f") if isinstance(value, Decimal) else f"{value:.10g}"
+    return text
+
+
+SLI_RECORD = "buttress:slo_sli_error:ratio_rate{window}"
+BURN_RECORD = "buttress:slo_burn_rate:ratio_rate{window}"
+OBJECTIVE_RECORD = "buttress:slo_objective:ratio"
+BUDGET_RECORD = "buttress:slo_error_budget:ratio"
+REMAINING_RECORD = "buttress:slo_error_budget_remaining:ratio"
+
+
+@dataclass(frozen=True)
+class BurnTier:
+    """One alert condition: burn faster than ``factor`` over both ``long`` and ``short``."""
+
+    severity: str
+    long: str
+    short: str
+    budget_share: float
+    """The share of the whole error budget this tier alerts on spending within ``long``."""
+
+    def factor(self, slo_window_seconds: float) -> float:
+        """The burn-rate threshold for an SLO window; never below 1, so nothing alerts at a sustainable burn."""
+        return max(1.0, round(self.budget_share * slo_window_seconds / window_seconds(self.long), 4))
+
+
+#: SRE Workbook table 5-8: for a 30-day window these give 14.4, 6, 3 and 1.
+TIERS: tuple[BurnTier, ...] = (
+    BurnTier("page", "1h", "5m", 0.02),
+    BurnTier("page", "6h", "30m", 0.05),
+    BurnTier("ticket", "1d", "2h", 0.10),
+    BurnTier("ticket", "3d", "6h", 0.10),
+)
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One service level objective of one module in one environment."""
+
+    module: str
+    name: str
+    """``availability``, ``latency-p95`` or ``latency-p99``."""
+    objective: Decimal
+    """Target ratio of good events, e.g. ``0.9995``."""
+    window: Duration
+    threshold: Duration | None
+    """For latency SLOs: the duration a good request stays under."""
+    metric: str
+    """The series the SLI reads (counter, or the histogram's ``_bucket``)."""
+    labels: dict[str, str]
+    """Matchers selecting the module's scraped series."""
+
+    @property
+    def error_budget(self) -> Decimal:
+        """The share of events allowed to be bad."""
+        return 1 - self.objective
+
+    @property
+    def window_text(self) -> str:
+        """The SLO window in Prometheus syntax, in days where whole (``28d``)."""
+        seconds = round(self.window.seconds)
+        return f"{seconds // 86400}d" if seconds % 86400 == 0 else self.window.prometheus
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        """Every window an SLI is recorded for: the burn-rate windows and the SLO window."""
+        return SLI_WINDOWS if self.window_text in SLI_WINDOWS else (*SLI_WINDOWS, self.window_text)
+
+    @property
+    def presence_metric(self) -> str:
+        """The series whose absence means the SLI cannot be computed."""
+        return self.metric
+
+    def identity(self, blueprint: str, environment: str) -> dict[str, str]:
+        """The labels every recorded series and alert of this SLO carries."""
+        return {"blueprint": blueprint, "environment": environment, "module": self.module, "slo": self.name}
+
+    def error_ratio(self, window: str) -> str:
+        """PromQL for the share of bad events over ``window``."""
+        if self.threshold is None:
+            total = f"sum(rate({self.metric}{selector(self.labels)}[{window}]))"
+            bad = f"sum(rate({self.metric}{selector(self.labels, {'code': ERROR_CODES})}[{window}]))"
+            return f"({bad} or vector(0)) / {total}"
+        base = self.metric.removesuffix("_bucket")
+        le = number(Decimal(str(self.threshold.seconds)))
+        good = f"sum(rate({self.metric}{selector({**self.labels, 'le': le})}[{window}]))"
+        total = f"sum(rate({base}_count{selector(self.labels)}[{window}]))"
+        return f"1 - ({good} / {total})"
+
+    def factors(self) -> list[tuple[BurnTier, float]]:
+        """Each tier with its burn-rate threshold for this SLO's window."""
+        return [(tier, tier.factor(self.window.seconds)) for tier in TIERS]
+
+
+def slos_of(env: Environment, module: ResolvedModule) -> list[Slo]:
+    """The SLOs a module declares, in a fixed order: availability, then latency p95, p99."""
+    spec = module.spec.slo
+    if spec is None:
+        return []
+    window = spec.window or DEFAULT_WINDOW
+    labels = target_labels(env, module.name)
+    out = []
+    if spec.availability is not None:
+        objective = Decimal(spec.availability.text.rstrip("%")) / 100
+        out.append(Slo(module.name, "availability", objective, window, None, requests_metric(module), labels))
+    for percentile in ("p95", "p99"):
+        threshold = getattr(spec.latency, percentile) if spec.latency else None
+        if threshold is not None:
+            out.append(Slo(module.name, f"latency-{percentile}", Decimal(percentile[1:]) / 100, window, threshold,
+                           f"{duration_metric(module)}_bucket", labels))
+    return out

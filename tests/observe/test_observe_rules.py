@@ -1,0 +1,162 @@
+"""Prometheus rules of the example: promtool accepts them, their unit tests pass (and can fail),
+the PrometheusRule matches its CRD schema, and burn-rate tiers scale with the SLO window."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from subprocess import CompletedProcess
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from buttress.app.validate import validate
+from buttress.model.units import Duration
+from buttress.render.monitoring import render_monitoring
+from buttress.render.signals.cron import max_gap_seconds
+from buttress.render.signals.slo import DEFAULT_WINDOW, TIERS
+
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "monitoring.coreos.com" / "PrometheusRule_v1.json"
+Promtool = Callable[..., CompletedProcess[str]]
+
+
+def _rules(folder: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((folder / "monitoring" / "rules.yaml").read_text())
+    return data
+
+
+def test_every_rules_file_passes_promtool_check(rendered: dict[str, Path], promtool: Promtool, tmp_path: Path) -> None:
+    for env, folder in rendered.items():
+        result = promtool("check", "rules", folder / "monitoring" / "rules.yaml")
+        assert result.returncode == 0, f"{env}: {result.stdout}{result.stderr}"
+        operator = yaml.safe_load((folder / "monitoring" / "prometheusrule.yaml").read_text())
+        extracted = tmp_path / f"{env}-operator.yaml"
+        extracted.write_text(yaml.safe_dump({"groups": operator["spec"]["groups"]}))
+        result = promtool("check", "rules", extracted)
+        assert result.returncode == 0, f"{env} PrometheusRule: {result.stdout}{result.stderr}"
+
+
+def test_prometheusrule_matches_the_crd_schema(rendered: dict[str, Path]) -> None:
+    # The CRD's Go regular expressions ((?i) mid-pattern) are no valid Python ones: skip the metaschema check.
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    for folder in rendered.values():
+        obj = yaml.safe_load((folder / "monitoring" / "prometheusrule.yaml").read_text())
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(obj)]
+        assert errors == []
+        broken = {**obj, "spec": {"groups": [{"name": "x", "rules": [{"alert": "A", "expr": 1, "for": "soon"}]}]}}
+        assert list(validator.iter_errors(broken)), "the schema must refuse a malformed rule"
+        assert obj["metadata"]["namespace"].startswith("fraud-")
+
+
+@pytest.mark.parametrize("module", ["features", "scorer", "case-store"])
+def test_generated_unit_tests_pass_in_promtool(rendered: dict[str, Path], promtool: Promtool, module: str) -> None:
+    test_file = rendered["prod"] / "monitoring" / "tests" / f"{module}.yaml"
+    result = promtool("test", "rules", test_file)
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = [t["name"] for t in yaml.safe_load(test_file.read_text())["tests"]]
+    assert any("pages within 1h" in n for n in names)
+    assert any("opens a ticket and does not page" in n for n in names)
+    assert any("0.5x fires nothing" in n for n in names)
+
+
+def test_unit_tests_catch_a_wrong_page_threshold(rendered: dict[str, Path], promtool: Promtool, tmp_path: Path) -> None:
+    """The generated tests are not vacuous: page thresholds nobody can reach make them fail."""
+    folder = tmp_path / "monitoring"
+    (folder / "tests").mkdir(parents=True)
+    rules = (rendered["prod"] / "monitoring" / "rules.yaml").read_text()
+    assert "> 13.44" in rules and "> 5.6\n" in rules
+    (folder / "rules.yaml").write_text(rules.replace("> 13.44", "> 1344").replace("> 5.6\n", "> 560\n"))
+    test_file = folder / "tests" / "case-store.yaml"
+    test_file.write_text((rendered["prod"] / "monitoring" / "tests" / "case-store.yaml").read_text())
+    result = promtool("test", "rules", test_file)
+    assert result.returncode != 0
+    assert "ErrorBudgetBurnFast" in result.stdout + result.stderr
+
+
+def test_alerts_carry_identity_labels_and_runbook_links(rendered: dict[str, Path]) -> None:
+    alerts = [r for g in _rules(rendered["prod"])["groups"] for r in g["rules"] if "alert" in r]
+    names = {(r["labels"]["module"], r["alert"], r["labels"].get("slo")) for r in alerts}
+    assert ("scorer", "ErrorBudgetBurnFast", "availability") in names
+    assert ("scorer", "ErrorBudgetBurnSlow", "latency-p95") in names
+    assert ("scorer", "SLOMetricsAbsent", "latency-p95") in names
+    assert ("label-ingest", "WorkerBacklogHigh", None) in names
+    assert ("retrain", "CronJobMissedRun", None) in names
+    assert ("retrain", "CronJobFailed", None) in names
+    assert ("case-store", "BackupStale", None) in names
+    for rule in alerts:
+        assert {"blueprint", "environment", "module", "severity"} <= set(rule["labels"])
+        assert rule["labels"]["environment"] == "prod"
+        assert {"summary", "description", "runbook_url"} == set(rule["annotations"])
+        assert rule["annotations"]["runbook_url"].startswith(f"runbooks/{rule['labels']['module']}.md#")
+
+
+def test_thresholds_come_from_the_blueprint(rendered: dict[str, Path]) -> None:
+    alerts = {(r["labels"]["module"], r["alert"]): r for g in _rules(rendered["prod"])["groups"]
+              for r in g["rules"] if "alert" in r}
+    # queueDepth 500 per replica at the maximum of 8 replicas
+    assert alerts["label-ingest", "WorkerBacklogHigh"]["expr"].endswith("> 4000")
+    assert 'consumergroup="label-ingest",topic="chargebacks"' in alerts["label-ingest", "WorkerBacklogHigh"]["expr"]
+    # RPO 1h
+    assert alerts["case-store", "BackupStale"]["expr"].endswith("> 3600")
+    # daily at 03:00: 24h between runs plus a quarter
+    assert alerts["retrain", "CronJobMissedRun"]["expr"].endswith(f"> {24 * 3600 + 6 * 3600}")
+
+
+def test_recording_rules_cover_every_window(rendered: dict[str, Path]) -> None:
+    records = {(r["record"], r["labels"]["module"], r["labels"]["slo"]) for g in _rules(rendered["prod"])["groups"]
+               for r in g["rules"] if "record" in r}
+    for window in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "28d"):
+        assert (f"buttress:slo_sli_error:ratio_rate{window}", "scorer", "latency-p95") in records
+        assert (f"buttress:slo_burn_rate:ratio_rate{window}", "scorer", "availability") in records
+    for name in ("objective", "error_budget", "error_budget_remaining"):
+        assert (f"buttress:slo_{name}:ratio", "features", "availability") in records
+
+
+def _exprs(text: str | bytes) -> str:
+    return "\n".join(r["expr"] for g in yaml.safe_load(text)["groups"] for r in g["rules"])
+
+
+def test_latency_sli_reads_the_bucket_of_the_threshold(rendered: dict[str, Path]) -> None:
+    rules = _exprs((rendered["prod"] / "monitoring" / "rules.yaml").read_text())
+    assert 'http_request_duration_seconds_bucket{namespace="fraud-prod",job="scorer",le="0.15"}[5m]' in rules
+    assert 'http_request_duration_seconds_bucket{namespace="fraud-prod",job="features",le="0.05"}[1h]' in rules
+
+
+def test_metrics_key_renames_the_sli_series(fraud: Path) -> None:
+    text = (fraud / "blueprint.yaml").read_text()
+    marker = "      latency: {p95: 150ms}\n"
+    assert text.count(marker) == 1
+    (fraud / "blueprint.yaml").write_text(text.replace(
+        marker, marker + "    metrics: {requests: scorer_requests_total, duration: scorer_latency_seconds}\n"))
+    v = validate(fraud, ["prod"])
+    rules = _exprs(render_monitoring(v.blueprint, v.environments["prod"], v.graphs["prod"])["monitoring/rules.yaml"])
+    assert 'scorer_requests_total{namespace="fraud-prod",job="scorer"}' in rules
+    assert 'scorer_latency_seconds_bucket{namespace="fraud-prod",job="scorer",le="0.15"}' in rules
+    assert 'http_requests_total{namespace="fraud-prod",job="scorer"}' not in rules
+
+
+@pytest.mark.parametrize(("window", "expected"), [
+    ("30d", [14.4, 6.0, 3.0, 1.0]),
+    ("28d", [13.44, 5.6, 2.8, 1.0]),
+    ("7d", [3.36, 1.4, 1.0, 1.0]),
+])
+def test_burn_rate_tiers_scale_with_the_window_and_never_drop_below_one(window: str, expected: list[float]) -> None:
+    seconds = Duration.parse(window).seconds
+    assert [t.factor(seconds) for t in TIERS] == expected
+    assert DEFAULT_WINDOW.seconds == 28 * 86400
+
+
+@pytest.mark.parametrize(("schedule", "hours"), [
+    ("0 3 * * *", 24), ("@hourly", 1), ("*/15 * * * *", 0.25), ("0 9 * * mon-fri", 72),
+    ("0 0 1 * *", 31 * 24), ("30 2 * * 0", 168), ("0 0 29 2 *", 4 * 365 * 24 + 24),
+])
+def test_longest_gap_between_cron_runs(schedule: str, hours: float) -> None:
+    assert max_gap_seconds(schedule) == hours * 3600
+
+
+def test_rendering_is_deterministic(example: Any) -> None:
+    env, graph = example.environments["staging"], example.graphs["staging"]
+    assert render_monitoring(example.blueprint, env, graph) == render_monitoring(example.blueprint, env, graph)
