@@ -1,0 +1,245 @@
+"""``plan``: every scenario of one environment, sized module by module and simulated through its ramp.
+
+The result is plain frozen data with numbers in message-ready form (``ModulePlan.message``,
+``ModulePlan.ramp_message``) and a stable ``as_dict`` for JSON. The ``capacity`` command and the
+``capacity-headroom`` control build on it. Pure: the same inputs and seed give the same plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from buttress.capacity.autoscaler import AutoscalerSettings
+from buttress.capacity.inputs import ModuleInputs, Objective, inputs_of
+from buttress.capacity.propagation import Flow, propagate
+from buttress.capacity.simulation import RampShape, SimulationSettings, Trace, simulate
+from buttress.capacity.sizing import size
+from buttress.capacity.totals import ResourceTotals, totals
+from buttress.errors import BlueprintError, Problem
+from buttress.model.parse import Blueprint
+from buttress.model.resolve import Environment
+
+Verdict = Literal["ok", "short", "no-capacity-data"]
+Simulate = Literal["all", "critical-path", "none"]
+DEFAULT_BASELINE = 0.2
+DEFAULT_RAMP_SECONDS = 1800.0
+DEFAULT_TOLERANCE_SECONDS = 300.0
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None or math.isinf(seconds):
+        return "unbounded"
+    return f"{seconds * 1000:.3g} ms" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def _rate(rps: float) -> str:
+    return f"{rps:.4g} rps" if rps >= 1 else f"{rps * 60:.3g} rpm"
+
+
+@dataclass(frozen=True)
+class ModulePlan:
+    """One module in one scenario: steady-state sizing and, when simulated, the ramp."""
+
+    module: str
+    arrival_rate: float
+    """Requests per second at the peak."""
+    replicas_needed: int | None
+    """None without capacity data, or when no replica count meets the objective."""
+    replicas_allowed: int
+    """``scaling.replicas.max`` (or the fixed count when no maximum is set)."""
+    utilisation_at_max: float | None
+    latency_at_max: float | None
+    """Predicted latency at the objective's quantile with max replicas, seconds; inf when overloaded."""
+    objective: Objective | None
+    headroom: float
+    verdict: Verdict
+    breach_minutes: float | None
+    """Minutes the simulated ramp broke the latency objective; None when not simulated or no objective."""
+    budget_burned: float | None
+    """Share of the SLO window's latency error budget the ramp burned (0.01 = 1%)."""
+    peak_burn_rate: float | None
+    trace: Trace | None
+
+    @property
+    def quantile(self) -> str:
+        """``p95`` or ``p99``: the quantile latencies are given at."""
+        return self.objective.label if self.objective else "p95"
+
+    @property
+    def message(self) -> str:
+        """The steady-state verdict as one sentence with its numbers."""
+        if self.verdict == "no-capacity-data":
+            return (f"receives {_rate(self.arrival_rate)} at the peak but declares no capacity.serviceTime, "
+                    "so it cannot be sized")
+        goal = f"{self.quantile} ≤ {_ms(self.objective.seconds)}, " if self.objective else ""
+        need = (f"needs {self.replicas_needed} replicas for {_rate(self.arrival_rate)} "
+                f"({goal}≤ {self.headroom:.0%} busy)" if self.replicas_needed is not None else
+                f"cannot meet {goal.rstrip(', ')} at any replica count: its service time alone is too slow")
+        util = self.utilisation_at_max or 0.0
+        at_max = (f"{util:.0%} busy, {self.quantile} {_ms(self.latency_at_max)}" if util < 1
+                  else f"{util:.0%} of capacity: overloaded, the queue grows without bound")
+        verb = "allows it" if self.verdict == "ok" else "falls short"
+        return f"{need}; max {self.replicas_allowed} {verb} ({at_max} at {self.replicas_allowed} replicas)"
+
+    def ramp_message(self, tolerance: float) -> str | None:
+        """The ramp's effect on the objective as one sentence, or None when not simulated."""
+        if self.breach_minutes is None or self.objective is None:
+            return None
+        if self.breach_minutes == 0:
+            return f"the ramp keeps {self.quantile} within {_ms(self.objective.seconds)} throughout"
+        over = "more than" if self.breach_minutes * 60 > tolerance else "within"
+        return (f"the ramp breaks the {self.quantile} ≤ {_ms(self.objective.seconds)} objective for "
+                f"{self.breach_minutes:.1f} min ({over} the {tolerance / 60:g} min tolerated) and burns "
+                f"{(self.budget_burned or 0):.2%} of the latency error budget (peak burn rate "
+                f"{(self.peak_burn_rate or 0):.1f}x)")
+
+    def ramp_verdict(self, tolerance: float) -> Literal["ok", "breach"] | None:
+        """``breach`` when the ramp breaks the objective for longer than ``tolerance`` seconds."""
+        if self.breach_minutes is None:
+            return None
+        return "breach" if self.breach_minutes * 60 > tolerance else "ok"
+
+    def as_dict(self, tolerance: float) -> dict[str, Any]:
+        """Stable JSON form (seconds, ratios; null for unbounded or unknown)."""
+        def finite(x: float | None) -> float | None:
+            return None if x is None or math.isinf(x) else round(x, 6)
+
+        return {
+            "module": self.module,
+            "arrivalRate": round(self.arrival_rate, 6),
+            "replicasNeeded": self.replicas_needed,
+            "replicasAllowed": self.replicas_allowed,
+            "utilisationAtMax": finite(self.utilisation_at_max),
+            "latencyAtMax": finite(self.latency_at_max),
+            "quantile": self.quantile,
+            "objective": self.objective.seconds if self.objective else None,
+            "objectiveSource": self.objective.source if self.objective else None,
+            "headroom": self.headroom,
+            "verdict": self.verdict,
+            "message": self.message,
+            "ramp": None if self.breach_minutes is None else {
+                "verdict": self.ramp_verdict(tolerance),
+                "breachMinutes": round(self.breach_minutes, 3),
+                "budgetBurned": finite(self.budget_burned),
+                "peakBurnRate": finite(self.peak_burn_rate),
+                "maxReplicasReached": max(self.trace.ready) if self.trace else None,
+                "message": self.ramp_message(tolerance),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """One scenario in one environment."""
+
+    name: str
+    description: str | None
+    baseline: float
+    ramp_seconds: float
+    tolerance_seconds: float
+    modules: tuple[ModulePlan, ...]
+    """In call order: entry modules first."""
+    critical_path: tuple[str, ...]
+    totals: ResourceTotals
+
+    @property
+    def verdict(self) -> Verdict:
+        """``short`` if any module falls short, else ``no-capacity-data`` if any lacks data, else ``ok``."""
+        verdicts = {m.verdict for m in self.modules}
+        return "short" if "short" in verdicts else "no-capacity-data" if "no-capacity-data" in verdicts else "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Stable JSON form."""
+        return {
+            "scenario": self.name,
+            "description": self.description,
+            "verdict": self.verdict,
+            "baseline": self.baseline,
+            "rampSeconds": self.ramp_seconds,
+            "toleranceSeconds": self.tolerance_seconds,
+            "criticalPath": list(self.critical_path),
+            "modules": [m.as_dict(self.tolerance_seconds) for m in self.modules],
+            "resources": self.totals.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """Every requested scenario of one environment."""
+
+    environment: str
+    scenarios: tuple[ScenarioPlan, ...]
+
+
+def critical_path(flow: Flow, inputs: dict[str, ModuleInputs]) -> tuple[str, ...]:
+    """The chain of calls from an entry module with the largest summed service time."""
+    best: dict[str, tuple[float, tuple[str, ...]]] = {}
+    callees: dict[str, list[str]] = {m: [] for m in flow.rates}
+    for callee, callers in flow.callers.items():
+        for caller in callers:
+            callees[caller].append(callee)
+    for name in reversed(list(flow.rates)):
+        own = inputs[name].service_time or 0.0
+        tail = max((best[c] for c in callees[name]), default=(0.0, ()), key=lambda b: (b[0], len(b[1])))
+        best[name] = (own + tail[0], (name, *tail[1]))
+    entries = [m for m in flow.rates if not flow.callers[m]]
+    return max((best[m] for m in entries), key=lambda b: (b[0], len(b[1])), default=(0.0, ()))[1]
+
+
+def _module_plan(i: ModuleInputs, rate: float, trace: Trace | None) -> ModulePlan:
+    if not i.has_data:
+        return ModulePlan(i.name, rate, None, i.max_replicas, None, None, i.objective, i.headroom,
+                          "no-capacity-data", None, None, None, None)
+    sizing = size(i, rate)
+    ok = sizing.replicas_needed is not None and sizing.replicas_needed <= i.max_replicas
+    return ModulePlan(i.name, rate, sizing.replicas_needed, i.max_replicas, sizing.utilisation_at_max,
+                      sizing.latency_at_max, i.objective, i.headroom, "ok" if ok else "short",
+                      None if trace is None else (trace.breach_seconds / 60 if trace.breach_seconds is not None else None),
+                      trace.budget_burned if trace else None, trace.peak_burn_rate if trace else None, trace)
+
+
+def plan_scenario(bp: Blueprint, env: Environment, scenario: str, *, seed: int = 0, simulate_modules: Simulate = "all",
+                  settings: SimulationSettings | None = None,
+                  autoscaler: AutoscalerSettings | None = None) -> ScenarioPlan:
+    """Size and simulate one scenario in ``env``."""
+    spec = bp.spec.scenarios[scenario]
+    flow = propagate(bp, env, scenario)
+    inputs = {name: inputs_of(m) for name, m in env.modules.items()}
+    path = critical_path(flow, inputs)
+    baseline = spec.baseline if spec.baseline is not None else DEFAULT_BASELINE
+    shape = RampShape(baseline, spec.ramp.seconds if spec.ramp else DEFAULT_RAMP_SECONDS)
+    chosen = set() if simulate_modules == "none" else set(path) if simulate_modules == "critical-path" else set(flow.rates)
+    modules = []
+    for name, rate in flow.rates.items():
+        i = inputs[name]
+        trace = simulate(i, rate, shape, seed=seed, settings=settings, autoscaler=autoscaler) \
+            if name in chosen and i.has_data else None
+        modules.append(_module_plan(i, rate, trace))
+    needed = {m.module: m.replicas_needed if m.replicas_needed is not None else m.replicas_allowed for m in modules}
+    return ScenarioPlan(scenario, spec.description, baseline, shape.ramp,
+                        spec.tolerance.seconds if spec.tolerance else DEFAULT_TOLERANCE_SECONDS,
+                        tuple(modules), path, totals(env, inputs, needed))
+
+
+def plan(bp: Blueprint, env: Environment, scenarios: list[str] | None = None, *, seed: int = 0,
+         simulate_modules: Simulate = "all", settings: SimulationSettings | None = None,
+         autoscaler: AutoscalerSettings | None = None) -> CapacityPlan:
+    """Plan ``scenarios`` (default: every scenario of the blueprint) for ``env``.
+
+    ``BlueprintError`` for located problems (call cycles, unknown interfaces), all scenarios'
+    problems together.
+    """
+    names = scenarios if scenarios is not None else list(bp.spec.scenarios)
+    out: list[ScenarioPlan] = []
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            out.append(plan_scenario(bp, env, name, seed=seed, simulate_modules=simulate_modules,
+                                     settings=settings, autoscaler=autoscaler))
+        except BlueprintError as exc:
+            problems += exc.problems
+    if problems:
+        raise BlueprintError(problems)
+    return CapacityPlan(env.name, tuple(out))

@@ -1,0 +1,94 @@
+"""``buttress capacity``: table, JSON for CI, plots, exit codes and located errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.capacity.conftest import service
+from tests.conftest import Run, edit
+
+
+def test_text_table_for_prod(cli: Callable[..., Run], fraud: Path) -> None:
+    run = cli("capacity", fraud, "--env", "prod")
+    assert run.exit == 0, run.stderr
+    assert "scenario peak" in run.stdout
+    assert re.search(r"scorer \*\s+│\s+2500/s\s+│\s+11\s+│\s+40\s+│", run.stdout)
+    assert "resources at peak" in run.stdout and "namespace quota" in run.stdout
+    assert "short" not in run.stdout
+
+
+def test_dev_falls_short_and_exits_one(cli: Callable[..., Run], fraud: Path) -> None:
+    run = cli("capacity", fraud, "--env", "dev")
+    assert run.exit == 1
+    assert "scorer: needs 11 replicas for 2500 rps" in run.stdout
+    assert "max 2 falls short" in run.stdout
+    assert "the ramp breaks the p95 ≤ 150 ms objective" in run.stdout
+
+
+def test_json_is_stable_and_deterministic(cli: Callable[..., Run], fraud: Path) -> None:
+    first = cli("capacity", fraud, "--env", "prod", "--format", "json")
+    second = cli("capacity", fraud, "--env", "prod", "--format", "json")
+    assert first.exit == 0 and first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert data["blueprint"] == "fraud-detection" and data["environment"] == "prod"
+    [scenario] = data["scenarios"]
+    assert scenario["verdict"] == "ok" and scenario["criticalPath"] == ["scorer", "features"]
+    scorer = scenario["modules"][0]
+    assert (scorer["module"], scorer["arrivalRate"], scorer["replicasNeeded"], scorer["replicasAllowed"]) == \
+        ("scorer", 2500, 11, 40)
+    assert scorer["ramp"]["verdict"] == "ok" and scorer["ramp"]["breachMinutes"] == 0
+    resources = scenario["resources"]
+    assert resources["peakFitsQuota"] is True
+    assert resources["peak"]["cpu"] <= resources["quota"]["cpu"]
+    assert cli("capacity", fraud, "--env", "prod", "--format", "json", "--seed", "5").stdout != first.stdout
+
+
+def test_png_plot_is_written(cli: Callable[..., Run], fraud: Path, tmp_path: Path) -> None:
+    target = tmp_path / "peak.png"
+    run = cli("capacity", fraud, "--env", "dev", "--plot", target)
+    assert run.exit == 1
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 30_000
+
+
+def test_svg_plot_names_modules_and_objective(cli: Callable[..., Run], fraud: Path, tmp_path: Path) -> None:
+    target = tmp_path / "peak.svg"
+    assert cli("capacity", fraud, "--env", "prod", "--scenario", "peak", "--plot", target).exit == 0
+    text = target.read_text()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    for words in ("scorer", "features", "objective", "replicas", "arrival rate"):
+        assert words in text, words
+
+
+def test_one_plot_per_scenario_when_several(cli: Callable[..., Run], fraud: Path, tmp_path: Path) -> None:
+    edit(fraud / "blueprint.yaml", "scenarios:\n", "scenarios:\n  quiet:\n    load: {scorer.score-api: 100rps}\n")
+    assert cli("capacity", fraud, "--env", "prod", "--plot", tmp_path / "ramp.png").exit == 0
+    assert (tmp_path / "ramp-peak.png").is_file() and (tmp_path / "ramp-quiet.png").is_file()
+
+
+def test_usage_errors(cli: Callable[..., Run], fraud: Path, tmp_path: Path) -> None:
+    run = cli("capacity", fraud, "--env", "prod", "--scenario", "peek")
+    assert run.exit == 2 and "scenario 'peek' is not in the blueprint" in run.stderr and "peak" in run.stderr
+    run = cli("capacity", fraud, "--env", "prod", "--plot", tmp_path / "x.pdf")
+    assert run.exit == 2 and ".png or .svg" in run.stderr
+    run = cli("capacity", fraud, "--env", "qa")
+    assert run.exit == 2 and "environment 'qa'" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_no_scenarios_is_a_usage_error(cli: Callable[..., Run], write_blueprint: Callable[..., Path]) -> None:
+    run = cli("capacity", write_blueprint({"front": service()}, {}), "--env", "prod")
+    assert run.exit == 2 and "declares no scenarios" in run.stderr
+
+
+def test_a_call_cycle_is_reported_with_its_location(cli: Callable[..., Run],
+                                                    write_blueprint: Callable[..., Path]) -> None:
+    folder = write_blueprint({"a": service(calls={"b.api": 1}), "b": service(calls={"a.api": 1})},
+                             {"peak": {"load": {"a.api": "10rps"}}})
+    run = cli("capacity", folder, "--env", "prod")
+    assert run.exit == 2
+    assert re.search(r"blueprint\.yaml:\d+:\d+: error: capacity\.calls form a cycle, so load cannot be "
+                     r"propagated: a -> b -> a \(at modules\.a\.capacity\.calls\.b\.api\)", run.stderr)
