@@ -1,0 +1,74 @@
+"""Reading stored releases: find one by ID, prefix or number, summarise it, and verify its attestation.
+
+Kept apart from ``app.release`` (which renders and checks) so that promotion, approvals and reports load
+only the ledger. Called by ``app.release``, ``app.release_promote``, ``app.release_decisions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from buttress.app.ledger_session import LedgerContext
+from buttress.errors import UsageError
+from buttress.ledger import attestation, records
+from buttress.ledger.store import Session
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """A stored release, as reports show it."""
+
+    id: str
+    number: int
+    created_at: str
+    creator: str
+    blueprint: str
+    source_digest: str
+    bundle_digest: str
+    environments: dict[str, dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return {"id": self.id, "number": self.number, "createdAt": self.created_at, "creator": self.creator,
+                "blueprint": self.blueprint, "sourceDigest": self.source_digest, "bundleDigest": self.bundle_digest,
+                "environments": self.environments}
+
+
+def error_count(findings: Sequence[Mapping[str, Any]]) -> int:
+    return sum(1 for f in findings if f.get("severity") == "error" and not f.get("waived"))
+
+
+def find(session: Session, ref: str) -> records.Release:
+    """A release by ID, prefix or number, or ``UsageError``."""
+    release = records.get_release(session, ref)
+    if release is None:
+        raise UsageError(f"no release {ref!r} in this ledger (see `buttress history`)")
+    return release
+
+
+def summary(session: Session, ref: str) -> ReleaseSummary:
+    """A release's summary with its per-environment file counts and findings."""
+    r = find(session, ref)
+    files = records.release_files(session, r.id)
+    findings = json.loads(r.findings)
+    policy = json.loads(r.policy)
+    envs = {env: {"files": sum(1 for n in files if n.startswith(env + "/")),
+                  "errors": error_count(findings.get(env, [])), "enforcement": policy[env]["enforcement"]}
+            for env in sorted(policy)}
+    return ReleaseSummary(r.id, r.number, r.created_at, r.creator, r.blueprint, r.source_digest, r.bundle_digest, envs)
+
+
+def verify(session: Session, release: records.Release) -> attestation.Check:
+    """Check a stored release's signature and every file's digest."""
+    return attestation.verify_release(json.loads(release.envelope), records.registered_keys(session), release.id,
+                                      release.source_digest, records.release_files(session, release.id))
+
+
+def verify_release(ctx: LedgerContext, ref: str) -> tuple[ReleaseSummary, attestation.Check]:
+    """``buttress release verify``: the release and what verifying it found."""
+    with ctx.ledger().read() as session:
+        release = find(session, ref)
+        return summary(session, release.id), verify(session, release)

@@ -1,0 +1,325 @@
+"""The audit log: append entries with a signed checkpoint, verify the whole log, prove inclusion, export.
+
+Each entry's leaf is the canonical JSON of ``{seq, at, actor, kind, subject, data}``; the log is the
+RFC 6962 Merkle tree of those leaves. Every append (one action's entries, in the caller's write
+transaction) ends with a checkpoint: ``(size, root, time)`` signed with Ed25519. Keys are trusted when a
+``key.created`` entry in the log registers them, so an auditor needs nothing but an export.
+Callers: the ``app`` ledger use cases append; ``buttress audit`` verifies, proves and exports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from buttress.ledger import merkle
+from buttress.ledger.canonical import canonical
+from buttress.ledger.models import AuditEntry, Checkpoint, Head, Meta
+from buttress.ledger.signing import PublicKey, SigningKey, b64decode, b64encode
+
+KEY_CREATED = "key.created"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry to append: who did what to which subject, with its data."""
+
+    actor: str
+    kind: str
+    subject: str
+    data: Mapping[str, Any]
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def leaf_data(seq: int, at: str, actor: str, kind: str, subject: str, body: str) -> bytes:
+    """The bytes an entry contributes to the tree: the canonical JSON of ``{actor, at, data, kind, seq,
+    subject}``, where ``body`` is already the canonical JSON of the data (so it is spliced in, not re-parsed)."""
+    return (f'{{"actor":{_text(actor)},"at":{_text(at)},"data":{body},"kind":{_text(kind)},"seq":{int(seq)},'
+            f'"subject":{_text(subject)}}}').encode()
+
+
+class EntryRow(NamedTuple):
+    """An audit entry's columns, as verification reads them."""
+
+    seq: int
+    at: str
+    actor: str
+    kind: str
+    subject: str
+    body: str
+    leaf_hash: str
+
+
+class CheckpointRow(NamedTuple):
+    """A checkpoint's columns, as verification reads them."""
+
+    size: int
+    root: str
+    at: str
+    key_id: str
+    signature: str
+
+
+def checkpoint_note(ledger_id: str, size: int, root: bytes, at: str) -> bytes:
+    """The text a checkpoint signs: origin, size, base64 root hash, time (one per line)."""
+    return f"buttress-ledger/{ledger_id}\n{size}\n{b64encode(root)}\n{at}\n".encode()
+
+
+def ledger_id(session: Session) -> str:
+    """The ledger's ID (created with its first entry)."""
+    row = session.get(Meta, "ledger_id")
+    return row.value if row else ""
+
+
+def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) -> list[AuditEntry]:
+    """Append entries and a checkpoint. Must run inside ``Ledger.write()`` (which holds the lock)."""
+    head = session.get(Head, 1)
+    assert head is not None, "the ledger has no head row; open it with ledger.store.open_ledger"
+    frontier = merkle.Frontier(head.size, [bytes.fromhex(h) for h in json.loads(head.frontier)])
+    rows: list[AuditEntry] = []
+    for draft in drafts:
+        body = canonical(dict(draft.data)).decode()
+        seq = frontier.size
+        leaf = merkle.leaf_hash(leaf_data(seq, at, draft.actor, draft.kind, draft.subject, body))
+        rows.append(AuditEntry(seq=seq, at=at, actor=draft.actor, kind=draft.kind, subject=draft.subject,
+                               body=body, leaf_hash=leaf.hex()))
+        frontier.append(leaf)
+    root = frontier.root()
+    signature = key.sign(checkpoint_note(ledger_id(session), frontier.size, root, at))
+    session.add_all(rows)
+    session.add(Checkpoint(size=frontier.size, root=root.hex(), at=at, key_id=key.id, signature=b64encode(signature)))
+    head.size = frontier.size
+    head.frontier = json.dumps([h.hex() for h in frontier.hashes])
+    return rows
+
+
+@dataclass
+class Report:
+    """What ``verify`` found: the first problem (verification stops there) and what was checked."""
+
+    entries: int = 0
+    checkpoints: int = 0
+    root: str = merkle.EMPTY_ROOT.hex()
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the log verifies."""
+        return not self.problems
+
+    def fail(self, where: str, message: str, **extra: Any) -> Report:
+        """Record the problem that stops verification."""
+        self.problems.append({"where": where, "message": message, **extra})
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints, "root": self.root,
+                "problems": self.problems}
+
+
+def _registered_key(entry: EntryRow | AuditEntry) -> PublicKey | None:
+    try:
+        return PublicKey.from_hex(json.loads(entry.body)["publicKey"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def verify(session: Session, trusted: Iterable[str] = ()) -> Report:
+    """Recompute the tree from the entries and check every checkpoint against it.
+
+    Finds the first entry that is missing (removed), whose content no longer matches its leaf hash
+    (altered or moved), or which a signed checkpoint does not cover as signed (altered with its hash
+    recomputed, or reordered); a checkpoint whose signature fails or whose key the log never registered
+    (or, with ``trusted``, a key not among those IDs); consecutive checkpoints that are not one growing log;
+    and a head that does not match the log.
+    """
+    e, c = AuditEntry, Checkpoint
+    entries = [EntryRow(*r) for r in session.execute(
+        select(e.seq, e.at, e.actor, e.kind, e.subject, e.body, e.leaf_hash).order_by(e.seq))]
+    checkpoints = [CheckpointRow(*r) for r in session.execute(
+        select(c.size, c.root, c.at, c.key_id, c.signature).order_by(c.size))]
+    return verify_rows(entries, checkpoints, ledger_id(session), session.get(Head, 1), set(trusted))
+
+
+def verify_rows(entries: Sequence[EntryRow], checkpoints: Sequence[CheckpointRow], origin: str,
+                head: Head | None, trusted: set[str]) -> Report:
+    """``verify`` over rows already loaded (also used on an export)."""
+    report = Report()
+    keys: dict[str, PublicKey] = {}
+    tree = merkle.Frontier()
+    pending = list(reversed(checkpoints))
+    previous = 0
+    for position, entry in enumerate(entries):
+        if entry.seq != position:
+            what = "removed" if entry.seq > position else "duplicated or reordered"
+            return report.fail(f"entry {position}", f"entry {position} is missing from the log ({what}); "
+                               f"the next stored entry is {entry.seq}", entry=position)
+        leaf = merkle.leaf_hash(leaf_data(entry.seq, entry.at, entry.actor, entry.kind, entry.subject, entry.body))
+        if leaf.hex() != entry.leaf_hash:
+            return report.fail(f"entry {entry.seq}", f"entry {entry.seq} ({entry.kind} {entry.subject}) was altered or "
+                               "moved: its content does not match its leaf hash", entry=entry.seq)
+        tree.append(leaf)
+        report.entries += 1
+        if entry.kind == KEY_CREATED and (key := _registered_key(entry)) is not None:
+            keys[key.id] = key
+        while pending and pending[-1].size <= tree.size:
+            cp = pending.pop()
+            problem = _check_checkpoint(cp, tree, keys, trusted, origin, previous)
+            if problem:
+                return report.fail(f"checkpoint {cp.size}", problem, checkpoint=cp.size,
+                                   entry=previous if "entries" in problem else None)
+            previous = cp.size
+            report.checkpoints += 1
+    if pending:
+        cp = pending[-1]
+        return report.fail(f"checkpoint {cp.size}", f"checkpoint {cp.size} covers entries {tree.size}..{cp.size - 1}, "
+                           "which the log no longer has (removed)", checkpoint=cp.size, entry=tree.size)
+    if tree.size and previous != tree.size:
+        return report.fail(f"entry {previous}", f"entries {previous}..{tree.size - 1} are covered by no checkpoint "
+                           "(appended without signing)", entry=previous)
+    if head is not None and (head.size != tree.size or json.loads(head.frontier) != [h.hex() for h in tree.hashes]):
+        return report.fail("head", f"the ledger head says {head.size} entries with another tree; the log has "
+                           f"{tree.size}")
+    report.root = tree.root().hex()
+    return report
+
+
+def _check_checkpoint(cp: CheckpointRow, tree: merkle.Frontier, keys: Mapping[str, PublicKey], trusted: set[str],
+                      origin: str, previous: int) -> str | None:
+    """Why a checkpoint fails, or None."""
+    if cp.size != tree.size:
+        return f"checkpoint {cp.size} does not follow checkpoint {previous}: no entry {cp.size - 1} lies between"
+    key = keys.get(cp.key_id)
+    if key is None:
+        return f"checkpoint {cp.size} is signed by key {cp.key_id[:16]}…, which the log does not register"
+    if trusted and cp.key_id not in trusted:
+        return f"checkpoint {cp.size} is signed by key {cp.key_id[:16]}…, which is not among the trusted keys"
+    try:
+        signature = b64decode(cp.signature)
+    except ValueError:
+        signature = b""
+    if not key.verify(signature, checkpoint_note(origin, cp.size, bytes.fromhex(cp.root), cp.at)):
+        return f"checkpoint {cp.size}: the signature does not verify (checkpoint replaced or edited)"
+    if cp.root != tree.root().hex():
+        span = f"entry {previous}" if cp.size - previous == 1 else f"entries {previous}..{cp.size - 1}"
+        return (f"checkpoint {cp.size} is not consistent with checkpoint {previous} and the log: {span} "
+                "altered, removed or reordered since it was signed")
+    return None
+
+
+def _load(session: Session) -> tuple[list[AuditEntry], list[bytes]]:
+    entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all())
+    return entries, [bytes.fromhex(e.leaf_hash) for e in entries]
+
+
+def inclusion(session: Session, seq: int) -> dict[str, Any]:
+    """An inclusion proof of entry ``seq`` against the newest checkpoint, self-contained for offline checks."""
+    entries, leaves = _load(session)
+    if not 0 <= seq < len(entries):
+        raise LookupError(f"there is no entry {seq} (the log has {len(entries)})")
+    cp = session.scalars(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1)).one()
+    entry = entries[seq]
+    keys = [k for k in (_registered_key(e) for e in entries[: cp.size] if e.kind == KEY_CREATED) if k]
+    public = next((k.raw.hex() for k in keys if k.id == cp.key_id), "")
+    return {
+        "entry": entry_json(entry),
+        "leafIndex": seq,
+        "treeSize": cp.size,
+        "proof": [h.hex() for h in merkle.inclusion_proof(leaves, seq, cp.size)],
+        "checkpoint": checkpoint_json(cp) | {"origin": f"buttress-ledger/{ledger_id(session)}", "publicKey": public},
+    }
+
+
+def verify_proof(doc: Mapping[str, Any], trusted: Iterable[str] = ()) -> tuple[bool, str]:
+    """Check a proof printed by ``inclusion`` offline: the leaf, the path, and the checkpoint's signature."""
+    try:
+        e = doc["entry"]
+        leaf = merkle.leaf_hash(leaf_data(e["seq"], e["at"], e["actor"], e["kind"], e["subject"],
+                                          canonical(e["data"]).decode()))
+        cp = doc["checkpoint"]
+        root = bytes.fromhex(cp["root"])
+        key = PublicKey.from_hex(cp["publicKey"])
+        signature = b64decode(cp["signature"])
+        proof = [bytes.fromhex(h) for h in doc["proof"]]
+        origin = str(cp["origin"]).removeprefix("buttress-ledger/")
+        index, size = int(doc["leafIndex"]), int(cp["size"])
+    except (KeyError, TypeError, ValueError) as exc:
+        return False, f"the proof cannot be read: {exc}"
+    wanted = set(trusted)
+    if wanted and key.id not in wanted:
+        return False, f"the checkpoint is signed by key {key.id[:16]}…, not a trusted key"
+    if key.id != cp.get("keyId", key.id):
+        return False, "the checkpoint's key ID does not match its public key"
+    if not key.verify(signature, checkpoint_note(origin, size, root, cp["at"])):
+        return False, "the checkpoint's signature does not verify"
+    if index != e["seq"] or not merkle.verify_inclusion(leaf, index, size, proof, root):
+        return False, f"entry {e['seq']} is not included in the tree of size {size} with root {root.hex()[:16]}…"
+    return True, f"entry {e['seq']} is included in the signed tree of size {size} (root {root.hex()[:16]}…)"
+
+
+def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    """An entry as plain data."""
+    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "kind": entry.kind, "subject": entry.subject,
+            "data": json.loads(entry.body), "leafHash": entry.leaf_hash}
+
+
+def checkpoint_json(cp: Checkpoint) -> dict[str, Any]:
+    """A checkpoint as plain data."""
+    return {"size": cp.size, "root": cp.root, "at": cp.at, "keyId": cp.key_id, "signature": cp.signature}
+
+
+def export(session: Session) -> Iterator[str]:
+    """JSON Lines: a header, then every entry, each followed by the checkpoint that first covers it."""
+    checkpoints = {cp.size: cp for cp in session.scalars(select(Checkpoint)).all()}
+    yield json.dumps({"type": "ledger", "origin": f"buttress-ledger/{ledger_id(session)}", "format": 1})
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+        yield json.dumps({"type": "entry", **entry_json(entry)}, ensure_ascii=False)
+        if (cp := checkpoints.get(entry.seq + 1)) is not None:
+            yield json.dumps({"type": "checkpoint", **checkpoint_json(cp)})
+
+
+def verify_export(lines: Iterable[str], trusted: Iterable[str] = ()) -> Report:
+    """Verify an export offline, exactly as ``verify`` checks the database."""
+    entries: list[EntryRow] = []
+    checkpoints: list[CheckpointRow] = []
+    origin = ""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            kind = doc["type"]
+            if kind == "ledger":
+                origin = str(doc["origin"]).removeprefix("buttress-ledger/")
+            elif kind == "entry":
+                entries.append(EntryRow(doc["seq"], doc["at"], doc["actor"], doc["kind"], doc["subject"],
+                                        canonical(doc["data"]).decode(), doc["leafHash"]))
+            elif kind == "checkpoint":
+                checkpoints.append(CheckpointRow(doc["size"], doc["root"], doc["at"], doc["keyId"], doc["signature"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            return Report().fail(f"line {number}", f"line {number} of the export cannot be read: {exc}")
+    checkpoints.sort(key=lambda c: c.size)
+    return verify_rows(entries, checkpoints, origin, None, set(trusted))
+
+
+def page(session: Session, offset: int, limit: int, newest_first: bool = True) -> tuple[int, list[dict[str, Any]]]:
+    """The log's size and ``limit`` entries from ``offset`` (newest first by default), for the server."""
+    head = session.get(Head, 1)
+    order = AuditEntry.seq.desc() if newest_first else AuditEntry.seq
+    rows = session.scalars(select(AuditEntry).order_by(order).offset(offset).limit(limit)).all()
+    return (head.size if head else 0), [entry_json(e) for e in rows]
+
+
+def latest_checkpoints(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` checkpoints, newest first, for the server."""
+    rows = session.scalars(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(limit)).all()
+    return [checkpoint_json(cp) for cp in rows]

@@ -1,0 +1,161 @@
+"""The ledger's tables as SQLAlchemy 2 declarative models.
+
+Everything is append-only except ``Head`` (the audit log's size and Merkle frontier, one row, also the
+row writers lock). Times are ISO 8601 UTC strings so that SQLite and PostgreSQL store the same text that
+the audit log hashes. The Alembic migrations in ``ledger/migrations`` create exactly these tables; a test
+compares them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ledger's tables."""
+
+
+class Meta(Base):
+    """Facts about the ledger itself (its ID, when it was created)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Head(Base):
+    """The audit log's current size and Merkle frontier; writers lock this row."""
+
+    __tablename__ = "head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    frontier: Mapped[str] = mapped_column(Text)
+    """JSON list of hex subtree roots, largest first."""
+
+
+class AuditEntry(Base):
+    """One action in the audit log; its leaf is the canonical JSON of these columns."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    """Canonical JSON of the entry's data."""
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Checkpoint(Base):
+    """A signed statement of the log's size and root hash, written at every append."""
+
+    __tablename__ = "checkpoints"
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(100))
+
+
+class Key(Base):
+    """A registered Ed25519 public key."""
+
+    __tablename__ = "keys"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class Identity(Base):
+    """Someone who acts on the ledger."""
+
+    __tablename__ = "identities"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class RoleGrant(Base):
+    """A role held by an identity."""
+
+    __tablename__ = "role_grants"
+    identity: Mapped[str] = mapped_column(ForeignKey("identities.name"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(100), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(String(40))
+
+
+class Blob(Base):
+    """File content, addressed by its SHA-256."""
+
+    __tablename__ = "blobs"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Release(Base):
+    """An immutable, signed release: every environment's bundle, findings and promotion policy."""
+
+    __tablename__ = "releases"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    creator: Mapped[str] = mapped_column(String(200))
+    blueprint: Mapped[str] = mapped_column(String(200))
+    source_digest: Mapped[str] = mapped_column(String(64))
+    bundle_digest: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[str] = mapped_column(Text)
+    """The DSSE envelope (JSON) of the release's provenance."""
+    policy: Mapped[str] = mapped_column(Text)
+    """JSON: per environment, its enforcement, promotion rules and waivers."""
+    findings: Mapped[str] = mapped_column(Text)
+    """JSON: per environment, the check findings at release time."""
+
+
+class ReleaseFile(Base):
+    """One file of a release's bundle."""
+
+    __tablename__ = "release_files"
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    digest: Mapped[str] = mapped_column(ForeignKey("blobs.digest"))
+
+
+class Decision(Base):
+    """An approval, a rejection, or a rejection's withdrawal, for one release and environment."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"))
+    environment: Mapped[str] = mapped_column(String(100))
+    identity: Mapped[str] = mapped_column(ForeignKey("identities.name"))
+    kind: Mapped[str] = mapped_column(String(20))
+    """``approve``, ``reject`` or ``withdraw``."""
+    roles: Mapped[str] = mapped_column(Text)
+    """JSON list of the roles the identity held when deciding."""
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(String(40))
+
+
+class Promotion(Base):
+    """A promotion or rollback attempt, deployed or refused, with every gate's verdict."""
+
+    __tablename__ = "promotions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"))
+    environment: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    """``promote`` or ``rollback``."""
+    break_glass: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    """``deployed`` or ``refused``."""
+    gates: Mapped[str] = mapped_column(Text)
+    """JSON list of gate verdicts."""
+    replaced: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """The release that ran in the environment before, if any."""

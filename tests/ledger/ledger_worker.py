@@ -1,0 +1,30 @@
+"""A separate process that promotes one release through the app layer (what ``buttress promote`` runs,
+without loading every CLI command), for the concurrency and crash tests.
+
+Usage: python ledger_worker.py URL KEY RELEASE ENV AT [REPLACING]; prints the outcome as JSON; exit 0 if
+deployed, 1 if refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from buttress.app.ledger_session import LedgerContext, parse_at
+from buttress.app.release_promote import promote
+
+
+def main(argv: list[str]) -> int:
+    url, key, rid, env, at, *rest = argv
+    ctx = LedgerContext(project=Path.cwd(), url=url, key_path=Path(key), identity="frank", at=parse_at(at))
+    try:
+        outcome = promote(ctx, rid, env, replacing=rest[0] if rest else None)
+    finally:
+        ctx.close()
+    sys.stdout.write(json.dumps(outcome.to_json()) + "\n")
+    return 0 if outcome.deployed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

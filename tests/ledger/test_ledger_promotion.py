@@ -1,0 +1,209 @@
+"""Promotion end to end through the CLI: gates refuse and pass with their reasons, approvals with separation
+of duties, rejections, break-glass, rollback, GitOps commits, status and history."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+Seeded = tuple[Callable[..., Any], str]
+STAGED = "2026-12-01T09:10:00+00:00"
+PROD_OK = "2026-12-03T10:00:00+01:00"  # Thursday 10:00 in Berlin, two days after staging
+
+
+class Ledger:
+    """Runs ledger commands against one seeded ledger."""
+
+    def __init__(self, seeded: Seeded, cli: Callable[..., Any]) -> None:
+        ctx, self.rid = seeded
+        probe = ctx()
+        self.url, self.key, self.project = probe.url, str(probe.key_file), probe.project
+        self.cli = cli
+
+    def __call__(self, *args: str, who: str = "frank", at: str = "2026-12-01T09:00:00+00:00") -> Any:
+        return self.cli(*args, "--ledger", self.url, "--key", self.key, "--as", who, "--at", at)
+
+    def json(self, *args: str, **kw: str) -> tuple[int, Any]:
+        run = self(*args, "--format", "json", **kw)
+        return run.exit, json.loads(run.stdout) if run.stdout.strip() else None
+
+
+@pytest.fixture
+def ledger(seeded: Seeded, cli: Callable[..., Any]) -> Ledger:
+    return Ledger(seeded, cli)
+
+
+@pytest.fixture
+def sqlite_ledger(seeded_sqlite: Seeded, cli: Callable[..., Any]) -> Ledger:
+    return Ledger(seeded_sqlite, cli)
+
+
+def failed(outcome: dict[str, Any]) -> dict[str, str]:
+    return {g["gate"]: g["reason"] for g in outcome["gates"] if not g["passed"]}
+
+
+def to_staging(lg: Ledger) -> None:
+    assert lg("promote", lg.rid, "--to", "dev", at="2026-12-01T09:05:00+00:00").exit == 0
+    assert lg("promote", lg.rid, "--to", "staging", at=STAGED).exit == 0
+
+
+def test_the_whole_story_on_both_databases(ledger: Ledger, tmp_path: Path) -> None:
+    lg = ledger
+    deploy = tmp_path / "deploy"
+    subprocess.run(["git", "init", "-q", str(deploy)], check=True)
+    assert lg("promote", lg.rid, "--to", "dev", "--gitops", str(deploy), at="2026-12-01T09:05:00+00:00").exit == 0
+    assert lg("promote", lg.rid, "--to", "staging", "--gitops", str(deploy), at=STAGED).exit == 0
+    code, early = lg.json("promote", lg.rid, "--to", "prod", at="2026-12-01T09:30:00+00:00")
+    assert code == 1 and set(failed(early)) == {"soak", "approvals"}
+    assert "24h required" in failed(early)["soak"] and "0 of 2" in failed(early)["approvals"]
+    assert lg("approve", lg.rid, "--env", "prod", who="bob").exit == 0
+    assert lg("approve", lg.rid, "--env", "prod", who="sec").exit == 0
+    code, done = lg.json("promote", lg.rid, "--to", "prod", "--gitops", str(deploy), at=PROD_OK)
+    assert code == 0 and done["outcome"] == "deployed" and not failed(done)
+    assert [g["gate"] for g in done["gates"]] == ["attestation", "soak", "checks", "approvals", "window"]
+    assert (deploy / "prod" / "deployment.yaml").read_text().startswith("kind: Deployment")
+    log = subprocess.run(["git", "-C", str(deploy), "log", "--format=%B%x00"], capture_output=True, text=True,
+                         check=True).stdout.split("\0")
+    assert len([m for m in log if m.strip()]) == 3
+    assert f"promote {lg.rid} to prod" in log[0] and "Approved-by: bob, sec" in log[0]
+    code, status = lg.json("status")
+    assert {e["environment"]: e["release"] for e in status["environments"]} == {
+        "dev": lg.rid, "staging": lg.rid, "prod": lg.rid}
+    code, history = lg.json("history", "--env", "prod")
+    assert [(e["event"], e["outcome"]) for e in history["events"]] == [("promote", "refused"), ("promote", "deployed")]
+    assert lg("audit", "verify").exit == 0
+
+
+def test_window_and_rejection_refuse_and_say_why(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    to_staging(lg)
+    lg("approve", lg.rid, "--env", "prod", who="bob")
+    lg("approve", lg.rid, "--env", "prod", who="sec")
+    run = lg("promote", lg.rid, "--to", "prod", at="2026-12-04T10:00:00+01:00")  # a Friday
+    assert run.exit == 1 and "✗ window: Fri 10:00 Europe/Berlin is outside" in run.stdout
+    assert lg("reject", lg.rid, "--env", "prod", who="erin").exit == 2, "a rejection needs a reason"
+    assert lg("reject", lg.rid, "--env", "prod", "--reason", "model drift", who="erin").exit == 0
+    code, out = lg.json("promote", lg.rid, "--to", "prod", at=PROD_OK)
+    assert code == 1 and failed(out) == {"approvals": "rejected by erin"}
+    assert lg("reject", lg.rid, "--env", "prod", "--withdraw", who="bob").exit == 2
+    assert lg("reject", lg.rid, "--env", "prod", "--withdraw", who="erin").exit == 0
+    assert lg("promote", lg.rid, "--to", "prod", at=PROD_OK).exit == 0
+
+
+def test_separation_of_duties_and_roles(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    to_staging(lg)
+    creator = lg("approve", lg.rid, "--env", "prod", who="carol")
+    assert creator.exit == 1 and "separation of duties" in creator.stderr
+    norole = lg("approve", lg.rid, "--env", "prod", who="dave")
+    assert norole.exit == 1 and "needs the role release-manager or security" in norole.stderr
+    assert lg("roles", "grant", "dave", "security", who="bob").exit == 1, "only an admin grants"
+    assert lg("roles", "grant", "dave", "security", who="alice").exit == 0
+    lg("approve", lg.rid, "--env", "prod", who="dave")
+    lg("approve", lg.rid, "--env", "prod", who="bob")
+    code, out = lg.json("promote", lg.rid, "--to", "prod", who="dave", at=PROD_OK)
+    assert code == 1 and "dave is promoting it" in failed(out)["approvals"]
+    assert lg("promote", lg.rid, "--to", "prod", who="frank", at=PROD_OK).exit == 0
+
+
+def test_break_glass_needs_a_role_and_a_reason_and_is_flagged(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    to_staging(lg)
+    sunday = "2026-12-06T03:00:00+01:00"
+    denied = lg("promote", lg.rid, "--to", "prod", "--break-glass", "--reason", "outage", who="frank",
+                at="2026-12-06T09:00:00+00:00")
+    assert denied.exit == 1 and "incident-commander" in denied.stderr
+    assert lg("promote", lg.rid, "--to", "prod", "--break-glass", who="ic", at=sunday).exit == 2
+    code, out = lg.json("promote", lg.rid, "--to", "prod", "--break-glass", "--reason", "fraud spike", who="ic",
+                        at=sunday)
+    assert code == 0 and out["breakGlass"] == {"reason": "fraud spike"}
+    assert {g["gate"] for g in out["gates"] if g["bypassed"]} == {"approvals", "window"}
+    status = lg("status")
+    assert "BREAK-GLASS" in status.stdout and "fraud spike" in status.stdout
+    _, history = lg.json("history")
+    assert history["events"][-1]["breakGlass"] == {"reason": "fraud spike"}
+    export = lg.cli("audit", "export", "--ledger", lg.url).stdout.splitlines()
+    entries = [json.loads(line) for line in export if '"entry"' in line]
+    assert entries[-1]["kind"] == "promote" and entries[-1]["data"]["breakGlass"] == {"reason": "fraud spike"}
+
+
+def test_break_glass_does_not_bypass_soak(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    to_staging(lg)
+    code, out = lg.json("promote", lg.rid, "--to", "prod", "--break-glass", "--reason", "x", who="ic",
+                        at="2026-12-01T10:00:00+00:00")
+    assert code == 1 and set(failed(out)) == {"soak"}
+
+
+def test_blocking_findings_refuse_and_waivers_expire(seeded_sqlite: Seeded, cli: Callable[..., Any],
+                                                     make_release: Callable[..., str]) -> None:
+    ctx, _ = seeded_sqlite
+    finding = {"control": "image-digest", "severity": "error", "environment": "dev", "module": "scorer",
+               "message": "image is not pinned", "waived": True, "waiver": {"expires": "2026-12-01"}}
+    rid = make_release(ctx("carol"), "v2", findings={"dev": [finding], "staging": [{**finding, "environment": "staging"}],
+                                                    "prod": []})
+    lg = Ledger((ctx, rid), cli)
+    assert lg("promote", rid, "--to", "dev", at="2026-12-01T09:05:00+00:00").exit == 0, "advisory does not block"
+    assert lg("promote", rid, "--to", "staging", at="2026-12-01T09:10:00+00:00").exit == 0, "waived on the day"
+    assert lg("promote", "--replacing", "none", rid, "--to", "staging", at="2026-12-02T09:10:00+00:00").exit == 1
+    _, out = lg.json("promote", rid, "--to", "staging", "--replacing", "none", at="2026-12-02T09:10:00+00:00")
+    assert "image-digest@scorer" in failed(out)["checks"]
+
+
+def test_tampered_release_file_fails_verification_and_the_attestation_gate(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    assert lg("release", "verify", lg.rid).exit == 0
+    engine = create_engine(lg.url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE blobs SET content = :c WHERE digest IN (SELECT digest FROM release_files "
+                          "WHERE environment = 'dev' AND path = 'service.yaml')"), {"c": b"kind: Secret\n"})
+    engine.dispose()
+    run = lg("release", "verify", lg.rid)
+    assert run.exit == 1 and "service.yaml: content does not match its attested sha256" in run.stdout
+    code, out = lg.json("promote", lg.rid, "--to", "dev")
+    assert code == 1 and "does not match" in failed(out)["attestation"]
+
+
+def test_rollback_returns_to_the_previous_release(sqlite_ledger: Ledger, make_release: Callable[..., str],
+                                                  seeded_sqlite: Seeded) -> None:
+    lg = sqlite_ledger
+    assert lg("rollback", "--env", "dev").exit == 2, "nothing deployed yet"
+    assert lg("promote", lg.rid, "--to", "dev").exit == 0
+    assert lg("rollback", "--env", "dev").exit == 2, "no previous release"
+    second = make_release(seeded_sqlite[0]("carol"), "v2")
+    assert lg("promote", second, "--to", "dev", at="2026-12-01T10:00:00+00:00").exit == 0
+    code, out = lg.json("rollback", "--env", "dev", at="2026-12-01T11:00:00+00:00")
+    assert code == 0 and out["kind"] == "rollback" and out["release"] == lg.rid and out["replaced"] == second
+    assert [g["gate"] for g in out["gates"]] == ["attestation", "checks", "approvals"]
+    _, status = lg.json("status")
+    assert status["environments"][0] | {"since": None} == {
+        "environment": "dev", "release": lg.rid, "since": None, "by": "frank", "kind": "rollback",
+        "breakGlass": False, "reason": None}
+    assert lg("rollback", "--env", "dev", "--to", second, at="2026-12-01T12:00:00+00:00").exit == 0
+    assert lg("rollback", "--env", "staging").exit == 2
+
+
+def test_keys_and_identities(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    key = tmp_path / "k" / "ledger.key"
+    first = cli("keys", "init", "--ledger", url, "--key", str(key), "--as", "alice", "--format", "json")
+    assert first.exit == 0 and json.loads(first.stdout)["admin"] == "alice"
+    assert key.stat().st_mode & 0o777 == 0o600
+    again = cli("keys", "init", "--ledger", url, "--key", str(key), "--as", "alice", "--format", "json")
+    assert json.loads(again.stdout)["registered"] is False
+    other = tmp_path / "k2.key"
+    assert cli("keys", "init", "--ledger", url, "--key", str(other), "--as", "bob").exit == 1, "admin only"
+    key.chmod(0o644)
+    loose = cli("roles", "list", "--ledger", url, "--key", str(key))
+    assert loose.exit == 0
+    refused = cli("roles", "grant", "bob", "security", "--ledger", url, "--key", str(key), "--as", "alice")
+    assert refused.exit == 2 and "chmod 600" in refused.stderr
+    assert cli("roles", "grant", "bob", "x y", "--ledger", url, "--key", str(other), "--as", "alice").exit == 2
+    assert cli("status", "--ledger", "mysql://x/y").exit == 2
+    assert cli("promote", "nope", "--to", "dev", "--ledger", url, "--key", str(other), "--as", "a").exit == 2
