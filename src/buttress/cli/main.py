@@ -10,7 +10,24 @@ import sys
 
 import typer
 
-from buttress.cli import graph, init, schema, validate
+from buttress.cli import (
+    audit,
+    capacity,
+    check,
+    diff,
+    graph,
+    init,
+    ledger_admin,
+    ledger_report,
+    policy,
+    promote,
+    release,
+    render,
+    schema,
+    serve,
+    tokens,
+    validate,
+)
 from buttress.cli.output import print_problems
 from buttress.errors import BlueprintError, UsageError
 
@@ -26,6 +43,26 @@ app.command("init")(init.command)
 app.command("validate")(validate.command)
 app.command("schema")(schema.command)
 app.command("graph")(graph.command)
+app.command("check")(check.command)
+app.command("controls")(check.controls_command)
+app.command("explain")(check.explain_command)
+app.add_typer(policy.app, name="policy")
+app.add_typer(ledger_admin.keys, name="keys")
+app.add_typer(ledger_admin.roles, name="roles")
+app.add_typer(release.app, name="release")
+app.command("approve")(promote.approve)
+app.command("reject")(promote.reject)
+app.command("promote")(promote.promote)
+app.command("rollback")(promote.rollback)
+app.command("status")(ledger_report.status)
+app.command("history")(ledger_report.history)
+app.add_typer(audit.app, name="audit")
+app.command("capacity")(capacity.command)
+app.command("render")(render.command)
+app.command("diff")(diff.command)
+app.command("serve")(serve.command)
+app.add_typer(tokens.tokens, name="tokens")
+app.add_typer(tokens.accounts_app, name="accounts")
 
 
 def main(argv: list[str] | None = None) -> int:

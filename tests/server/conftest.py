@@ -1,0 +1,161 @@
+"""Fixtures for the server tests: a seeded ledger (alice admin, bob release-manager, sec security, ic
+incident-commander, eve engineer, carol who creates releases), an app on a settable clock, API tokens and
+passwords for every identity, and clients acting as each.
+
+The PostgreSQL fixture is the ledger tests' own (``tests/ledger/conftest.py``), loaded from its file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from buttress.app import accounts, ledger_admin
+from buttress.app.ledger_session import LedgerContext, parse_at
+from buttress.server.app import create_app
+from buttress.server.context import ServerConfig
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette nudges towards httpx2; httpx works
+    from fastapi.testclient import TestClient
+
+_spec = importlib.util.spec_from_file_location("buttress_tests_ledger_conftest",
+                                               Path(__file__).parents[1] / "ledger" / "conftest.py")
+assert _spec and _spec.loader
+ledger_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ledger_fixtures)
+postgres = ledger_fixtures.postgres
+POLICY: dict[str, Any] = ledger_fixtures.POLICY
+files_for = ledger_fixtures.files_for
+new_pg_database = ledger_fixtures.new_pg_database
+
+T0 = "2026-12-01T09:00:00+00:00"  # a Tuesday, 10:00 in Berlin: inside prod's window
+PASSWORD = "correct horse battery staple"
+ROLES = {"bob": "release-manager", "sec": "security", "ic": "incident-commander", "eve": "engineer"}
+
+
+@dataclass
+class Clock:
+    """The server's clock, moved by tests."""
+
+    now: dt.datetime = field(default_factory=lambda: parse_at(T0))
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@dataclass
+class World:
+    """A seeded ledger with a server app over it."""
+
+    project: Path
+    url: str
+    clock: Clock
+    tokens: dict[str, str]
+    release: str
+    apps: list[FastAPI] = field(default_factory=list)
+    _default: FastAPI | None = None
+    password: str = PASSWORD
+
+    def ctx(self, who: str = "alice") -> LedgerContext:
+        """A ledger context acting as ``who`` now."""
+        return LedgerContext(project=self.project, url=self.url, identity=who, at=self.clock())
+
+    def app(self) -> FastAPI:
+        """A (new) server instance over this ledger."""
+        app = create_app(ServerConfig(project=self.project, ledger_url=self.url, clock=self.clock))
+        self.apps.append(app)
+        return app
+
+    def client(self, who: str | None = None, app: FastAPI | None = None) -> TestClient:
+        """A client with ``who``'s token (none: anonymous)."""
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        if app is None:
+            self._default = app = self._default or self.app()
+        return TestClient(app, base_url="https://testserver", headers=headers)
+
+    def new_release(self, who: str = "carol", tag: str = "v2", findings: dict[str, Any] | None = None) -> str:
+        """Store another release through the API as ``who``; its ID."""
+        import base64
+
+        body = {"blueprint": "fraud-detection", "sourceDigest": "cd" * 32,
+                "files": {env: {p: base64.b64encode(c).decode() for p, c in paths.items()}
+                          for env, paths in files_for(tag).items()},
+                "policy": POLICY, "findings": findings or {}}
+        answer = self.client(who).post("/api/releases", json=body)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords with cheap argon2id parameters (``test_server_auth`` checks the real ones)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def build_world(tmp_path: Path, url: str) -> World:
+    """Seed a ledger at ``url`` and give every identity a password and a token."""
+    clock = Clock()
+    project = tmp_path
+    world = World(project, url, clock, {}, "")
+    ledger_admin.init_key(world.ctx("alice"))
+    for who, role in ROLES.items():
+        ledger_admin.grant_role(world.ctx("alice"), who, role)
+    for who in ("alice", "carol", *ROLES):
+        accounts.set_password(world.ctx("alice"), who, PASSWORD)
+        world.tokens[who], _ = accounts.create_token(world.ctx("alice"), who, "tests", None, False, 30)
+    world.release = world.new_release("carol", "v1")
+    return world
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """A seeded SQLite ledger and its server."""
+    w = build_world(tmp_path, f"sqlite:///{tmp_path / '.buttress' / 'ledger.db'}")
+    yield w
+    for app in w.apps:
+        app.state.server.ledger.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """``world`` on SQLite and on PostgreSQL."""
+    url = (f"sqlite:///{tmp_path / '.buttress' / 'ledger.db'}" if request.param == "sqlite"
+           else new_pg_database(request.getfixturevalue("postgres")))
+    w = build_world(tmp_path, url)
+    yield w
+    for app in w.apps:
+        app.state.server.ledger.close()
+
+
+Login = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def login(world: World) -> Login:
+    """A browser-like client logged in as ``who`` (session cookie, CSRF token in ``client.csrf``)."""
+    def log_in(who: str) -> TestClient:
+        client = world.client()
+        page = client.get("/login")
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        answer = client.post("/login", data={"identity": who, "password": PASSWORD, "csrf": csrf},
+                             follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        home = client.get("/")
+        client.csrf = home.text.split('name="csrf" value="')[1].split('"')[0]  # type: ignore[attr-defined]
+        return client
+
+    return log_in
