@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,3 +91,22 @@ def test_no_arguments_shows_usage(cli: Callable[..., Run]) -> None:
 
 def test_bad_option_is_exit_2(cli: Callable[..., Run]) -> None:
     assert cli("validate", FRAUD, "--format", "xml").exit == 2
+
+
+def test_validate_imports_only_what_it_needs() -> None:
+    """The command line imports only the command it runs: validate stays quick to start."""
+    heavy = ("sqlalchemy", "fastapi", "matplotlib", "regopy", "numpy")
+    code = ("import sys; from buttress.cli.main import main; "
+            f"code = main(['validate', {str(FRAUD)!r}]); "
+            f"print(code, sorted(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+
+
+def test_every_registered_command_has_help(cli: Callable[..., Run]) -> None:
+    from buttress.cli.main import COMMANDS
+
+    listed = cli("--help").stdout
+    for name in COMMANDS:
+        assert name in listed
+        assert cli(name, "--help").exit == 0, name

@@ -1,4 +1,4 @@
-"""The ``buttress`` command: registers every command group and maps errors to exit codes.
+"""The ``buttress`` command: registers the command groups (lazily) and maps errors to exit codes.
 
 ``main(argv) -> int`` runs in-process (tests call it); ``run()`` is the console script.
 Exit codes: 0 ok, 1 blocked by a policy or a gate, 2 invalid input or usage.
@@ -6,69 +6,76 @@ Exit codes: 0 ok, 1 blocked by a policy or a gate, 2 invalid input or usage.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterable
 
 import typer
 
-from buttress.cli import (
-    audit,
-    capacity,
-    check,
-    diff,
-    graph,
-    init,
-    ledger_admin,
-    ledger_report,
-    policy,
-    promote,
-    release,
-    render,
-    schema,
-    serve,
-    tokens,
-    validate,
-)
 from buttress.cli.output import print_problems
 from buttress.errors import BlueprintError, UsageError
 
-app = typer.Typer(
-    name="buttress",
-    help="Declare an ML or analytics system once as a blueprint; validate, check, render and release it safely.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.command("init")(init.command)
-app.command("validate")(validate.command)
-app.command("schema")(schema.command)
-app.command("graph")(graph.command)
-app.command("check")(check.command)
-app.command("controls")(check.controls_command)
-app.command("explain")(check.explain_command)
-app.add_typer(policy.app, name="policy")
-app.add_typer(ledger_admin.keys, name="keys")
-app.add_typer(ledger_admin.roles, name="roles")
-app.add_typer(release.app, name="release")
-app.command("approve")(promote.approve)
-app.command("reject")(promote.reject)
-app.command("promote")(promote.promote)
-app.command("rollback")(promote.rollback)
-app.command("status")(ledger_report.status)
-app.command("history")(ledger_report.history)
-app.add_typer(audit.app, name="audit")
-app.command("capacity")(capacity.command)
-app.command("render")(render.command)
-app.command("diff")(diff.command)
-app.command("serve")(serve.command)
-app.add_typer(tokens.tokens, name="tokens")
-app.add_typer(tokens.accounts_app, name="accounts")
+# name -> (module under buttress.cli, attribute, is a sub-group). Only the module of the command
+# being run is imported, so that `buttress validate` does not pay for the server, the ledger or
+# matplotlib; `--help` and unknown names import them all.
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "init": ("init", "command", False),
+    "validate": ("validate", "command", False),
+    "schema": ("schema", "command", False),
+    "graph": ("graph", "command", False),
+    "render": ("render", "command", False),
+    "diff": ("diff", "command", False),
+    "docs": ("docs", "command", False),
+    "check": ("check", "command", False),
+    "controls": ("check", "controls_command", False),
+    "explain": ("check", "explain_command", False),
+    "policy": ("policy", "app", True),
+    "capacity": ("capacity", "command", False),
+    "keys": ("ledger_admin", "keys", True),
+    "roles": ("ledger_admin", "roles", True),
+    "release": ("release", "app", True),
+    "approve": ("promote", "approve", False),
+    "reject": ("promote", "reject", False),
+    "promote": ("promote", "promote", False),
+    "rollback": ("promote", "rollback", False),
+    "status": ("ledger_report", "status", False),
+    "history": ("ledger_report", "history", False),
+    "audit": ("audit", "app", True),
+    "serve": ("serve", "command", False),
+    "tokens": ("tokens", "tokens", True),
+    "accounts": ("tokens", "accounts_app", True),
+}
+
+
+def _root() -> None:
+    """Declare an ML or analytics system once as a blueprint; validate, check, render and release it safely."""
+
+
+def build(names: Iterable[str] = COMMANDS) -> typer.Typer:
+    """The command-line application with the commands ``names`` registered (default: all)."""
+    app = typer.Typer(name="buttress", no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False, rich_markup_mode=None)
+    app.callback()(_root)
+    for name in names:
+        module, attribute, group = COMMANDS[name]
+        target = getattr(importlib.import_module(f"buttress.cli.{module}"), attribute)
+        if group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    return app
+
+
+def _needed(args: list[str]) -> Iterable[str]:
+    first = next((a for a in args if not a.startswith("-")), None)
+    return [first] if first in COMMANDS else COMMANDS
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code."""
     try:
-        result = app(args=argv if argv is not None else sys.argv[1:], prog_name="buttress", standalone_mode=False)
+        args = argv if argv is not None else sys.argv[1:]
+        result = build(_needed(args))(args=args, prog_name="buttress", standalone_mode=False)
     except BlueprintError as exc:
         print_problems(exc.problems)
         sys.stderr.write(f"{len(exc.problems)} error(s)\n")
