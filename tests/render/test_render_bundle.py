@@ -97,7 +97,7 @@ def test_killed_mid_write_leaves_the_previous_contents(tmp_path: Path) -> None:
     assert _tree(out) == {"next.yaml": b"n"}
 
 
-_TEXT = st.text(alphabet=st.sampled_from(list("0123456789_-:.+eExXoObB yYnN~tT#&*!|>%@,[]{}?'\"\\\n\tabé")),
+_TEXT = st.text(alphabet=st.sampled_from(list("0123456789_-:.+eExXoObB yYnN~tT#&*!|>%@,[]{}?'\"\\\n\tabé\r")),
                 max_size=12)
 _SCALAR = st.one_of(_TEXT, st.integers(), st.booleans(), st.none(),
                     st.floats(allow_nan=False, allow_infinity=False))
@@ -121,3 +121,11 @@ def test_emitter_keeps_key_order_as_built() -> None:
 def test_strings_yaml_1_1_would_misread_stay_strings() -> None:
     for value in ["2026-01-01", "1_000", "0b1_0", "yes", "on", "null", "0x1F", "12:30", "1e3"]:
         assert yaml.load(yamlio.dump({"v": value}), Loader=yaml.CSafeLoader) == {"v": value}
+
+
+def test_a_value_shared_by_several_places_is_written_in_full_at_each() -> None:
+    labels = {"severity": "page"}
+    doc = {"rules": [{"expr": "a\nb", "labels": labels}, {"expr": "c\nd", "labels": labels}]}
+    text = yamlio.dump(doc)  # multi-line strings: the PyYAML path
+    assert "&" not in text and "*" not in text
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == doc

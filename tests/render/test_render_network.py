@@ -66,12 +66,24 @@ def test_externals_are_port_scoped_with_a_comment_unless_cidrs_are_given(prod: l
 
 
 def test_nothing_else_is_open(prod: list[Obj]) -> None:
-    """Every allowed port is a DNS port, an interface port or an external's port."""
+    """Every allowed port is a DNS port, an interface port, an external's port, or — for the one
+    module that declares ``access`` — the Kubernetes API's."""
     allowed = {53, 8080, 9090, 5432, 443, 9093}
     for policy in pick(prod, "NetworkPolicy"):
         spec = policy["spec"]
+        api = {6443} if policy["metadata"]["name"] == "retrain" else set()
         for rule in spec.get("ingress", []) + spec.get("egress", []):
-            assert rule["ports"] and {p["port"] for p in rule["ports"]} <= allowed
+            assert rule["ports"] and {p["port"] for p in rule["ports"]} <= allowed | api
+
+
+def test_declared_access_opens_the_kubernetes_api_and_says_it_is_port_scoped(prod: list[Obj]) -> None:
+    retrain = one(prod, "NetworkPolicy", "retrain")
+    assert {"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]} in retrain["spec"]["egress"]
+    assert "Kubernetes API" in retrain["metadata"]["annotations"]["buttress.dev/egress-port-scoped"]
+    for name in ("features", "scorer", "label-ingest", "case-store"):  # no access declared
+        policy = one(prod, "NetworkPolicy", name)
+        assert all(p["port"] != 6443 for rule in policy["spec"].get("egress", []) for p in rule["ports"])
+        assert "Kubernetes API" not in policy["metadata"]["annotations"].get("buttress.dev/egress-port-scoped", "")
 
 
 def test_public_interfaces_get_an_ingress_with_tls_and_auth(prod: list[Obj], fraud: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.render.conftest import CRDS, Schemas
+from tests.render.conftest import CRDS, K8S_VERSION, Schemas
 
 from buttress.app.validate import Validated
 from buttress.render.kubernetes import render_objects
@@ -51,3 +51,20 @@ def test_the_validators_catch_mistakes(fraud_validated: Validated, schemas: Sche
 
     patch(obj, broken)
     assert schemas.errors(obj)
+
+
+def test_kubernetes_validate_itself_accepts_one_object_of_every_core_kind(fraud_validated: Validated) -> None:
+    """The same check through ``kubernetes-validate``'s own API (slow: one object per kind)."""
+    import kubernetes_validate
+
+    v = fraud_validated
+    first: dict[str, dict[str, Any]] = {}
+    for obj in render_objects(v.blueprint, v.environments["prod"], v.graphs["prod"]):
+        if (obj["apiVersion"], obj["kind"]) not in CRDS:
+            first.setdefault(obj["kind"], obj)
+    assert len(first) >= 14
+    for obj in first.values():
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    broken = {**first["Deployment"], "spec": {**first["Deployment"]["spec"], "replica": 3}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)

@@ -54,9 +54,17 @@ def test_job_kind(fraud: Path) -> None:
          '    schedule: "0 3 * * *"\n',
          'kind: job\n    description: Retrains once.\n'
          '    image: registry.example.com/risk/retrain@sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\n')
-    job = one(render(fraud, "prod"), "Job", "retrain")["spec"]
-    assert job["backoffLimit"] == 3 and job["activeDeadlineSeconds"] > 0 and job["ttlSecondsAfterFinished"] > 0
-    assert job["template"]["spec"]["restartPolicy"] == "Never"
+    [job] = pick(render(fraud, "prod"), "Job", module="retrain")
+    spec = job["spec"]
+    assert spec["backoffLimit"] == 3 and spec["activeDeadlineSeconds"] > 0 and spec["ttlSecondsAfterFinished"] > 0
+    assert spec["template"]["spec"]["restartPolicy"] == "Never"
+    # Named after its content: a new release's Job is a new object (a Job's template is immutable).
+    assert job["metadata"]["name"].startswith("retrain-") and len(job["metadata"]["name"]) == len("retrain-") + 8
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "Sync"
+    assert one(render(fraud, "dev"), "Job", job["metadata"]["name"])  # dev runs the same Job
+    edit(fraud / "blueprint.yaml", "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    assert not pick(render(fraud, "prod"), "Job", job["metadata"]["name"])
 
 
 def test_state_gives_statefulset_with_claim_headless_service_and_velero_schedule(prod: list[Obj]) -> None:

@@ -4,22 +4,28 @@ Per environment ``<env>/``: one YAML file per Kubernetes object (``<module>/<kin
 namespace-wide objects at the top), the files of every renderer in ``EXTRA_RENDERERS`` (monitoring,
 dashboards, runbooks; their paths are relative to the environment folder), and a
 ``kustomization.yaml`` listing every resource file. The bundle ends with ``bundle.json``.
-Pure: writing is ``buttress.render.bundle.write_atomic``'s job. Called by ``buttress render``,
-``buttress diff`` and the release flow.
+Pure: writing is ``buttress.render.bundle.write_atomic``'s job. ``render_checked`` runs the check
+first and renders only when no environment is blocked (``buttress render``'s contract). Called by
+``buttress render``, ``buttress diff`` and the release flow.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from buttress.app.check import check
 from buttress.app.validate import Validated
 from buttress.errors import UsageError
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment
 from buttress.model.suggest import did_you_mean
+from buttress.policy.results import CheckReport
 from buttress.render.bundle import Bundle
 from buttress.render.dashboards import render_dashboards
 from buttress.render.kubernetes import MODULE_ANNOTATION, render_objects
@@ -57,8 +63,18 @@ def kustomization(resources: list[str]) -> bytes:
                  "resources": sorted(resources)}).encode()
 
 
+def canonical(env: Environment, graph: Graph) -> tuple[Environment, Graph]:
+    """``env`` and ``graph`` with modules in name order and edges grouped by consumer in that order
+    (each consumer's ``consumes`` order kept: a list's order is meaning). Renderers that follow
+    the order they are given then write the same bytes whatever the blueprint's mapping order."""
+    modules = dict(sorted(env.modules.items()))
+    edges = tuple(sorted(graph.edges, key=lambda e: (e.consumer, e.index)))
+    return replace(env, modules=modules), replace(graph, modules=tuple(sorted(graph.modules)), edges=edges)
+
+
 def environment_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
     """Every file of one environment, paths relative to its folder."""
+    env, graph = canonical(env, graph)
     files: dict[str, bytes] = {}
     for obj in render_objects(bp, env, graph):
         path = object_path(obj)
@@ -77,11 +93,16 @@ def environment_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str
     return files
 
 
-def _environment(validated: Validated, env_name: str) -> dict[str, bytes]:
+def require_environment(validated: Validated, env_name: str) -> None:
+    """Refuse (as a usage error, with a suggestion) an environment the validation did not resolve."""
     if env_name not in validated.environments:
         names = list(validated.environments)
         raise UsageError(f"environment {env_name!r} is not in the blueprint{did_you_mean(env_name, names)}"
                          f" (environments: {', '.join(names)})")
+
+
+def _environment(validated: Validated, env_name: str) -> dict[str, bytes]:
+    require_environment(validated, env_name)
     files = environment_files(validated.blueprint, validated.environments[env_name], validated.graphs[env_name])
     return {f"{env_name}/{path}": content for path, content in files.items()}
 
@@ -102,3 +123,19 @@ def render_environment(validated: Validated, env_name: str) -> Bundle:
 def render_all(validated: Validated) -> Bundle:
     """The bundle of every environment the validation resolved."""
     return render_environments(validated, list(validated.environments))
+
+
+def render_checked(validated: Validated, env_names: list[str], at: dt.date | None = None, *,
+                   cache: Path | None = None) -> tuple[CheckReport, Bundle | None]:
+    """Check ``env_names`` as of ``at`` (default today), then render them — only when none is blocked.
+
+    Returns the check report and the bundle, or ``None`` for the bundle when an environment is
+    blocked: a blocked render produces nothing at all, not even the environments that pass.
+    ``cache`` is the Rego verdict cache folder ``check`` keeps between runs (None: none).
+    """
+    for name in env_names:
+        require_environment(validated, name)
+    report = check(validated, env_names, at, cache=cache)
+    if report.blocked:
+        return report, None
+    return report, render_environments(validated, env_names)

@@ -4,8 +4,8 @@ Objects are written with ``yaml-rs`` (a Rust emitter, ~20x PyYAML's C dumper on 
 manifests; see docs/performance.md), keeping key order as built. ``yaml-rs`` writes YAML 1.2:
 a few strings that YAML 1.1 readers (PyYAML, Kubernetes' go-yaml) would read as numbers or
 dates — digits with underscores, ``2026-01-01`` — it leaves unquoted, and it writes keys holding
-line breaks and block scalars holding tabs in forms parsers refuse. Every emitted document is
-scanned for these and, where one occurs, that document is written with PyYAML's C dumper instead
+line breaks and block scalars holding tabs in forms parsers refuse. Every object is checked for
+such strings first and, where one occurs, that document is written with PyYAML's C dumper instead
 (rare in manifests: labels, names and quantities never take these forms). Documents holding
 multi-line strings (PromQL expressions, runbook text) also go to PyYAML, which writes them as
 readable literal blocks. Either way the document reads back through PyYAML equal to
@@ -21,18 +21,46 @@ from typing import Any
 import yaml
 import yaml_rs
 
-# A plain (unquoted) key or value that YAML 1.1 resolves to an int, float or timestamp although
-# YAML 1.2 reads it as a string: numerals with underscores, dates.
+# A string that YAML 1.1 resolves to an int, float or timestamp although YAML 1.2 reads it as a
+# string when written plain: numerals with underscores, dates.
 _NUMERAL = r"[-+]?[0-9.][0-9a-fA-FxXoObB._:+-]*_[0-9a-fA-FxXoObB._:+-]*|[-+]?_[0-9a-fA-F._:+-]*"
 _DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \t][^\n]*)?"
-# ... or any block scalar (yaml-rs writes keys holding line breaks as block scalars, which parsers
-# refuse, and tabs inside them), or a tab.
-_BLOCK = r"(?:^ *|: |- )[|>][0-9]?[-+]?[0-9]?$"
-_RISKY = re.compile(rf"(?:^ *|: |- )(?:{_NUMERAL}|{_DATE})(?::(?: |$)|$)|{_BLOCK}|\t", re.MULTILINE)
+_YAML11_ONLY = re.compile(rf"{_NUMERAL}|{_DATE}")
+_FIRST = frozenset("0123456789+-._")
+"""Every string ``_YAML11_ONLY`` matches starts with one of these (a cheap test first)."""
+
+
+def _risky(value: str) -> bool:
+    """Whether yaml-rs may write ``value`` in a form YAML 1.1 readers misread or parsers refuse: a
+    line break or tab (block scalars, keys), or a YAML 1.1-only numeral or date."""
+    return "\n" in value or "\t" in value or "\r" in value or (
+        value[:1] in _FIRST and _YAML11_ONLY.fullmatch(value) is not None)
+
+
+def _for_yaml_rs(obj: Any) -> bool:
+    """Whether no key or value of ``obj`` is ``_risky`` (a walk of the object: several times
+    cheaper than scanning the emitted text with a regular expression)."""
+    stack = [obj]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _risky(value):
+                return False
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return True
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """PyYAML's C dumper writing multi-line strings (PromQL, runbook text) as literal blocks."""
+    """PyYAML's C dumper writing multi-line strings (PromQL, runbook text) as literal blocks, and a
+    value shared by several places in full at each (no ``&id001`` anchors or ``*id001`` aliases)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Never an alias: each manifest reads the same in every tool, with nothing to dereference."""
+        return True
 
 
 def _str(dumper: Any, value: str) -> Any:
@@ -51,9 +79,9 @@ def _pyyaml(obj: Any) -> str:
 
 def dump(obj: Any) -> str:
     """One YAML document (starting with ``---``) for ``obj``, keys in insertion order."""
-    text: str = yaml_rs.dumps(obj)
-    if "\\n" in text or _RISKY.search(text):  # a multi-line string: PyYAML writes it as a readable block
+    if not _for_yaml_rs(obj):  # e.g. a multi-line string: PyYAML writes it as a readable block
         return _pyyaml(obj)
+    text: str = yaml_rs.dumps(obj)
     return text if text.endswith("\n") else text + "\n"
 
 

@@ -3,8 +3,9 @@
 A namespace-wide default deny for ingress and egress, DNS egress to kube-dns, and per module one
 NetworkPolicy that opens exactly: ingress from each consumer on the consumed interface's port,
 ingress from the ingress controller on ``public`` interfaces, egress to each provider on the
-interface's port, and egress to each external's port (to its ``cidrs`` when it gives them; else
-the rule is port-scoped and an annotation says so). Nothing else. Called by ``render_objects``.
+interface's port, egress to each external's port (to its ``cidrs`` when it gives them; else
+the rule is port-scoped and an annotation says so), and, for a module that declares ``access``,
+egress to the Kubernetes API's ports (port-scoped, annotated). Nothing else. Called by ``render_objects``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from buttress.model.resolve import ResolvedModule
 from buttress.render.kubernetes.labels import PREFIX, Context, Obj
 from buttress.render.kubernetes.pod import interfaces
 
+API_SERVER_PORTS = (443, 6443)
+"""The Kubernetes API as pods reach it: the ``kubernetes`` Service's port, and the API server's own
+port that most network plugins see after the Service address is translated."""
 INGRESS_NAMESPACE = "ingress-nginx"
 INGRESS_POD_LABELS = {"app.kubernetes.io/name": "ingress-nginx"}
 PORT_SCOPED_ANNOTATION = f"{PREFIX}/egress-port-scoped"
@@ -67,6 +71,8 @@ def _egress_rules(ctx: Context, module: ResolvedModule) -> tuple[list[Obj], list
         else:
             port_scoped.append(f"{target} ({endpoint.host}:{endpoint.port})")
         rules.append(rule)
+    if module.spec.access:
+        rules.append({"ports": [p for port in API_SERVER_PORTS for p in _tcp(port)]})
     return rules, port_scoped
 
 
@@ -76,11 +82,15 @@ def module_policy(ctx: Context, module: ResolvedModule) -> list[Obj]:
     egress, port_scoped = _egress_rules(ctx, module)
     if not ingress and not egress:
         return []
-    annotations = {}
+    notes = []
     if port_scoped:
-        annotations[PORT_SCOPED_ANNOTATION] = (
-            "egress to " + ", ".join(port_scoped) + " is scoped by port only (any address), because the "
-            "external declares no cidrs; add cidrs to the external to restrict it to its address ranges")
+        notes.append("egress to " + ", ".join(port_scoped) + " is scoped by port only (any address), because "
+                     "the external declares no cidrs; add cidrs to the external to restrict it to its address "
+                     "ranges")
+    if module.spec.access:
+        notes.append("egress to the Kubernetes API (the module declares access) is scoped by port only ("
+                     + ", ".join(map(str, API_SERVER_PORTS)) + "): the API server's address is the cluster's")
+    annotations = {PORT_SCOPED_ANNOTATION: "; ".join(notes)} if notes else {}
     spec: Obj = {"podSelector": {"matchLabels": ctx.selector(module.name)},
                  "policyTypes": [t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules]}
     if ingress:

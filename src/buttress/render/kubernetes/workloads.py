@@ -1,14 +1,19 @@
 """Workloads by kind: ``service`` -> Deployment + Service, ``worker`` -> Deployment, ``job`` ->
-Job, ``cronjob`` -> CronJob; a module with ``state`` -> StatefulSet with a volume claim template and
-a headless Service. Canary and blue-green modules get an Argo Rollout instead of the Deployment
-(see ``rollouts``). Called by ``render_objects``.
+Job (named after its content, run once per release), ``cronjob`` -> CronJob; a module with
+``state`` -> StatefulSet with a volume claim template and a headless Service. Canary and
+blue-green modules get an Argo Rollout instead of the Deployment (see ``rollouts``). Called by
+``render_objects``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 from buttress.errors import BlueprintError
 from buttress.model.resolve import ResolvedModule
-from buttress.render.kubernetes.labels import Context, Obj
+from buttress.render.kubernetes.labels import MODULE_ANNOTATION, Context, Obj
 from buttress.render.kubernetes.pod import DATA_VOLUME, interfaces, pod_template, port_name
 from buttress.render.kubernetes.rollouts import progressive, rollout
 from buttress.render.kubernetes.sizing import replicas
@@ -18,6 +23,10 @@ JOB_TTL_SECONDS = 24 * 3600
 JOB_BACKOFF_LIMIT = 3
 CRON_STARTING_DEADLINE_SECONDS = 300
 HEADLESS_SUFFIX = "-headless"
+MAX_NAME = 63
+JOB_SYNC_HOOK = {"argocd.argoproj.io/hook": "Sync", "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"}
+"""Argo CD runs a release's Job once per sync and does not re-create it after its TTL removes it."""
+_JOB_NAME = re.compile(r".+-[0-9a-f]{8}")
 
 
 def _service_ports(module: ResolvedModule) -> list[Obj]:
@@ -91,9 +100,29 @@ def _job_spec(ctx: Context, module: ResolvedModule) -> Obj:
     }
 
 
+def job_name(module: ResolvedModule, spec: Obj) -> str:
+    """``<module>-<8 hex of the spec's digest>``: a Job's template is immutable, so each release whose
+    Job differs creates a new Job (``kubectl apply`` would refuse to change the old one)."""
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return f"{module.name[:MAX_NAME - 9].rstrip('-')}-{digest[:8]}"
+
+
+def stable_name(obj: Obj) -> str:
+    """The name an object keeps from one release to the next: a rendered Job's module name (its
+    own name carries its content's digest), any other object's name. Used to match objects by diff."""
+    name = str(obj.get("metadata", {}).get("name", ""))
+    module = (obj.get("metadata", {}).get("annotations") or {}).get(MODULE_ANNOTATION)
+    if obj.get("kind") == "Job" and isinstance(module, str) and _JOB_NAME.fullmatch(name) \
+            and name.rpartition("-")[0] == module[:MAX_NAME - 9].rstrip("-"):
+        return module
+    return name
+
+
 def _job(ctx: Context, module: ResolvedModule) -> Obj:
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": ctx.module_meta(module, module.name),
-            "spec": _job_spec(ctx, module)}
+    spec = _job_spec(ctx, module)
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": ctx.module_meta(module, job_name(module, spec), annotations=dict(JOB_SYNC_HOOK)),
+            "spec": spec}
 
 
 def _cronjob(ctx: Context, module: ResolvedModule) -> Obj:

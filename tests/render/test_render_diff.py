@@ -1,0 +1,122 @@
+"""``buttress diff``: the effective difference between two environments (namespace and environment
+names mapped away), and between an environment and an earlier render; exit 0 equal, 1 different."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.conftest import FRAUD, Run, edit
+
+from buttress.app.diff import ObjectRef, diff_against, diff_environments, field_changes
+from buttress.app.render import render_environments
+from buttress.app.validate import Validated, validate
+from buttress.render.bundle import write_atomic
+
+CLI = Callable[..., Run]
+
+
+def _labels(refs: list[ObjectRef]) -> set[str]:
+    return {r.label for r in refs}
+
+
+def test_dev_to_prod_shows_only_what_the_overrides_change(fraud_validated: Validated) -> None:
+    result = diff_environments(fraud_validated, "dev", "prod")
+    assert _labels(result.added) == {"PodDisruptionBudget/features", "PodDisruptionBudget/scorer"}
+    assert not result.removed
+    changed = {c.ref.label: {f.path: (f.before, f.after) for f in c.changes} for c in result.changed}
+    assert changed["Deployment/features"]["spec.replicas"] == (1, 3)
+    assert changed["HorizontalPodAutoscaler/features"]["spec.maxReplicas"] == (2, 12)
+    assert changed["ScaledObject/scorer"]["spec.maxReplicaCount"] == (2, 40)
+    # Objects that differ only by namespace or environment name are not reported.
+    for same in ("Namespace/fraud-prod", "NetworkPolicy/features", "Schedule/fraud-prod-case-store",
+                 "StatefulSet/case-store", "ExternalSecret/features", "AnalysisTemplate/scorer"):
+        assert same not in changed
+
+
+def test_prod_to_dev_reports_removed_objects(fraud_validated: Validated) -> None:
+    result = diff_environments(fraud_validated, "prod", "dev")
+    assert _labels(result.removed) == {"PodDisruptionBudget/features", "PodDisruptionBudget/scorer"}
+    assert not result.added
+
+
+def test_staging_and_prod_render_the_same_kubernetes_objects(fraud_validated: Validated) -> None:
+    """The example's staging and prod differ in region only, which no Kubernetes object carries."""
+    result = diff_environments(fraud_validated, "staging", "prod")
+    assert not result.added and not result.removed
+    assert [c.ref.label for c in result.changed if c.ref.kind] == []
+
+
+def test_cli_from_to_exit_codes_and_json(cli: CLI) -> None:
+    run = cli("diff", FRAUD, "--from", "dev", "--to", "prod")
+    assert run.exit == 1
+    assert "+ PodDisruptionBudget/features" in run.stdout
+    assert "~ Deployment/features" in run.stdout and "spec.replicas: 1 -> 3" in run.stdout
+    same = cli("diff", FRAUD, "--from", "prod", "--to", "prod", "--format", "json")
+    assert same.exit == 0
+    assert json.loads(same.stdout) == {"from": "prod", "to": "prod", "equal": True, "added": [], "removed": [],
+                                       "changed": []}
+
+
+def test_against_an_earlier_render(cli: CLI, fraud: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    write_atomic(render_environments(validate(fraud, ["prod"]), ["prod"]).files, out)
+    for folder in (out, out / "prod"):  # the --out folder, or its environment folder
+        assert diff_against(validate(fraud, ["prod"]), "prod", folder).equal
+    run = cli("diff", fraud, "--env", "prod", "--against", out)
+    assert (run.exit, run.stdout.strip()) == (0, f"diff {out} -> prod\nno differences")
+
+    window = '      window: {days: [mon, tue, wed, thu], hours: "08:00-16:00", timezone: Europe/Berlin}\n'
+    edit(fraud / "blueprint.yaml", window, window +
+         "    overrides:\n      features:\n        scaling: {replicas: {min: 4, max: 12}}\n")
+    run = cli("diff", fraud, "--env", "prod", "--against", out, "--format", "json")
+    assert run.exit == 1
+    doc = json.loads(run.stdout)
+    changed = {(c["kind"], c["name"]): c["changes"] for c in doc["changed"]}
+    assert {"path": "spec.replicas", "from": 3, "to": 4} in changed[("Deployment", "features")]
+    assert {"path": "spec.minReplicas", "from": 3, "to": 4} in changed[("HorizontalPodAutoscaler", "features")]
+    assert not doc["added"] and not doc["removed"]
+
+
+def test_a_file_removed_from_the_earlier_render_is_reported(fraud: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    files = render_environments(validate(fraud, ["prod"]), ["prod"]).files
+    gone = "prod/features/poddisruptionbudget-features.yaml"
+    write_atomic({p: c for p, c in files.items() if p != gone}, out)
+    result = diff_against(validate(fraud, ["prod"]), "prod", out)
+    assert _labels(result.added) == {"PodDisruptionBudget/features"}
+
+
+def test_named_list_items_match_by_name_and_absent_sides_are_marked() -> None:
+    a = {"env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "gone": 1}
+    b = {"env": [{"name": "B", "value": "3"}, {"name": "A", "value": "1"}], "new": {"x": 1}}
+    changes = {c.path: c.to_json() for c in field_changes(a, b)}
+    assert changes == {"env[B].value": {"path": "env[B].value", "from": "2", "to": "3"},
+                       "gone": {"path": "gone", "from": 1}, "new": {"path": "new", "to": {"x": 1}}}
+
+
+@pytest.mark.parametrize("args", [
+    ["--from", "dev"],
+    ["--from", "dev", "--to", "prod", "--env", "prod"],
+    ["--from", "dev", "--to", "prd"],
+    ["--env", "prod", "--against", "no-such-folder"],
+])
+def test_usage_errors_exit_2(cli: CLI, args: list[str]) -> None:
+    assert cli("diff", FRAUD, *args).exit == 2
+
+
+def test_a_changed_job_is_one_changed_object_although_its_name_follows_its_content(fraud: Path,
+                                                                                   tmp_path: Path) -> None:
+    edit(fraud / "blueprint.yaml", "kind: cronjob\n", "kind: job\n")
+    edit(fraud / "blueprint.yaml", '    schedule: "0 3 * * *"\n', "")
+    out = tmp_path / "build"
+    write_atomic(render_environments(validate(fraud, ["prod"]), ["prod"]).files, out)
+    edit(fraud / "blueprint.yaml", "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    result = diff_against(validate(fraud, ["prod"]), "prod", out)
+    assert not any(r.kind == "Job" for r in result.added + result.removed)
+    [job] = [c for c in result.changed if c.ref.kind == "Job"]
+    paths = {f.path for f in job.changes}
+    assert "metadata.name" in paths and "spec.template.spec.containers[retrain].image" in paths
