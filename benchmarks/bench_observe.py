@@ -1,10 +1,13 @@
-"""Time the observing renderers (rules + promtool tests, dashboards, runbooks) against the
-Kubernetes render of the same environments, for generated blueprints of N modules.
+"""Time the observing renderers (rules + promtool tests, dashboards, runbooks) and the compliance
+evidence against the Kubernetes render of the same environments, for generated blueprints of N modules.
 
 Usage: ``.venv/bin/python -m benchmarks.bench_observe [N ...]`` (default 100 1000). Each N in a
 fresh process; best of 3 runs, all environments. "render" is ``app.render.environment_files``
 without the extra renderers (objects + YAML dump + kustomization); "observe" is the three
-observing renderers' files; "added" is observe / render.
+observing renderers' files plus ``app.evidence.evidence_files`` (given the check report that
+``buttress render`` computes anyway); "added" is observe / render; "added to check+render" is
+observe / (check + render), the check (controls and Rego, cold, one run) being what ``buttress
+render`` runs before rendering.
 """
 
 from __future__ import annotations
@@ -16,13 +19,18 @@ import tempfile
 from pathlib import Path
 
 _CHILD = r"""
-import json, sys, time
+import datetime, json, sys, time
 from buttress.app import render as app_render
+from buttress.app.check import check
+from buttress.app.evidence import evidence_files
 from buttress.app.validate import validate
 from buttress.render.dashboards import render_dashboards
 from buttress.render.monitoring import render_monitoring
 from buttress.render.runbooks import render_runbooks
 v = validate(sys.argv[1])
+t0 = time.perf_counter()
+report = check(v, at=datetime.date(2026, 12, 1))
+checked = time.perf_counter() - t0
 extras = list(app_render.EXTRA_RENDERERS)
 best = {}
 for _ in range(3):
@@ -38,26 +46,32 @@ for _ in range(3):
         for e in v.environments:
             files += len(fn(v.blueprint, v.environments[e], v.graphs[e]))
         run[name] = time.perf_counter() - t
+    t = time.perf_counter()
+    for e in v.environments:
+        files += len(evidence_files(report, v, e))
+    run["evidence"] = time.perf_counter() - t
     run["files"] = files
     best = {k: min(x, best.get(k, x)) for k, x in run.items()}
 app_render.EXTRA_RENDERERS[:] = extras
-print(json.dumps(best))
+print(json.dumps({**best, "check": checked}))
 """
 
 
 def main(sizes: list[int]) -> None:
     from benchmarks.generate import generate
 
-    print("| modules | render s (k8s, 3 envs) | monitoring s | dashboards s | runbooks s | observe files | added |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| modules | render s (k8s, 3 envs) | check s | monitoring s | dashboards s | runbooks s | evidence s "
+          "| observe files | added | added to check+render |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             path = generate(n, Path(tmp))
             out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True)
             r = json.loads(out.stdout)
-            observe = r["monitoring"] + r["dashboards"] + r["runbooks"]
-            print(f"| {n:,} | {r['render']:.2f} | {r['monitoring']:.2f} | {r['dashboards']:.2f} | {r['runbooks']:.2f} "
-                  f"| {r['files']:,} | {observe / r['render']:.0%} |")
+            observe = r["monitoring"] + r["dashboards"] + r["runbooks"] + r["evidence"]
+            print(f"| {n:,} | {r['render']:.2f} | {r['check']:.2f} | {r['monitoring']:.2f} | {r['dashboards']:.2f} "
+                  f"| {r['runbooks']:.2f} | {r['evidence']:.2f} | {r['files']:,} | {observe / r['render']:.0%} "
+                  f"| {observe / (r['check'] + r['render']):.0%} |")
 
 
 if __name__ == "__main__":

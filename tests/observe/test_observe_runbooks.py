@@ -4,8 +4,12 @@ and each runbook carries what on-call needs."""
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
+from typing import Any
 
+import pytest
+import typer
 import yaml
 
 _ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
@@ -55,3 +59,31 @@ def test_runbook_has_operating_sections(rendered: dict[str, Path]) -> None:
     assert "- `case-store` through `score-api`" in scorer
     assert "kubectl -n fraud-prod scale rollout/scorer" in scorer
     assert "First three checks:" in scorer
+
+
+_COMMAND = re.compile(r"^(buttress [^\n`]+)$|`(buttress [^`]+)`", re.MULTILINE)
+
+
+def _parses(line: str) -> None:
+    """Parse a ``buttress`` command line with the real CLI (options, required values), without running it."""
+    from buttress.cli.main import build
+
+    args = shlex.split(line)[1:]
+    group: Any = typer.main.get_command(build([args[0]]))
+    command = group.get_command(group.make_context("buttress", ["--help"], resilient_parsing=True), args[0])
+    assert command is not None, line
+    command.make_context(args[0], args[1:])
+
+
+def test_buttress_commands_in_runbooks_parse(rendered: dict[str, Path]) -> None:
+    seen = set()
+    for folder in rendered.values():
+        for runbook in (folder / "runbooks").glob("*.md"):
+            for block, inline in _COMMAND.findall(runbook.read_text()):
+                seen.add((block or inline).replace("PATH", "blueprint.yaml").replace("DIR", "out"))
+    assert any(c.startswith("buttress rollback --env prod --as") for c in seen)
+    assert any("--to RELEASE" in c for c in seen)
+    for line in sorted(seen):
+        _parses(line)
+    with pytest.raises(typer.exceptions.TyperException):
+        _parses("buttress rollback --environment prod")

@@ -8,6 +8,7 @@ environment and module, so re-rendering never duplicates a dashboard in Grafana.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
@@ -19,8 +20,25 @@ OVERVIEW_FILE = "dashboards/_overview.json"
 """Leading underscore: no module (a DNS-1123 label) can take this name."""
 
 
-def _json(data: object) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+"""Without ``indent`` the C encoder does the work: several times faster than ``indent=2``."""
+
+
+def _compact(value: object) -> str:
+    """One value on one line."""
+    return _ENCODER.encode(value)
+
+
+def _json(board: dict[str, Any]) -> bytes:
+    """A dashboard with one top-level key, and one panel, per line: compact, yet reviewable line by line."""
+    lines = []
+    for key, value in board.items():
+        if key == "panels" and isinstance(value, list) and value:
+            panels = ",\n".join(f"    {_compact(p)}" for p in value)
+            lines.append(f'  {_compact(key)}: [\n{panels}\n  ]')
+        else:
+            lines.append(f"  {_compact(key)}: {_compact(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
 
 def render_dashboards(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:

@@ -13,7 +13,8 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment
 from buttress.render.monitoring.promtests import module_tests
-from buttress.render.monitoring.rules import rule_groups
+from buttress.render.monitoring.rules import module_group
+from buttress.render.signals.alerts import alerts_of
 from buttress.render.yamlio import dump_bytes
 
 RULES_FILE = "monitoring/rules.yaml"
@@ -39,10 +40,14 @@ def prometheus_rule(bp: Blueprint, env: Environment, groups: list[dict[str, Any]
 
 def render_monitoring(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
     """Rules, the PrometheusRule and the promtool tests of one environment."""
-    groups = rule_groups(bp, env, graph)
-    files = {RULES_FILE: dump_bytes({"groups": groups}), OPERATOR_FILE: dump_bytes(prometheus_rule(bp, env, groups))}
+    groups, files = [], {}
     for name, module in env.modules.items():
-        tests = module_tests(bp, env, graph, module)
+        alerts = alerts_of(bp, env, graph, module)
+        group = module_group(bp, env, graph, module, alerts)
+        if group is not None:
+            groups.append(group)
+        tests = module_tests(bp, env, graph, module, alerts)
         if tests is not None:
             files[f"{TESTS_FOLDER}/{name}.yaml"] = dump_bytes(tests)
-    return files
+    return {RULES_FILE: dump_bytes({"groups": groups}), OPERATOR_FILE: dump_bytes(prometheus_rule(bp, env, groups)),
+            **files}

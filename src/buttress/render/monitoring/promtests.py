@@ -82,12 +82,14 @@ def slo_cases(slo: Slo, alerts: dict[str, Alert]) -> list[dict[str, Any]]:
     return cases
 
 
-def module_tests(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> dict[str, Any] | None:
-    """The unit-test file of one module, or None when it declares no SLO."""
+def module_tests(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
+                 alerts: list[Alert] | None = None) -> dict[str, Any] | None:
+    """The unit-test file of one module, or None when it declares no SLO (``alerts``: as ``module_group``)."""
     slos = slos_of(env, module)
     if not slos:
         return None
-    alerts = alerts_of(bp, env, graph, module)
+    if alerts is None:
+        alerts = alerts_of(bp, env, graph, module)
     tests = []
     for slo in slos:
         by_name = {a.name: a for a in alerts if a.slo == slo.name}

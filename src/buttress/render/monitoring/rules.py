@@ -61,12 +61,16 @@ def alert_rule(alert: Alert) -> dict[str, Any]:
     return rule
 
 
-def module_group(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> dict[str, Any] | None:
-    """The rule group of one module, or None when it has nothing to record or alert on."""
+def module_group(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
+                 alerts: list[Alert] | None = None) -> dict[str, Any] | None:
+    """The rule group of one module, or None when it has nothing to record or alert on.
+
+    ``alerts`` are the module's ``alerts_of`` when the caller has them already.
+    """
     rules: list[dict[str, Any]] = []
     for slo in slos_of(env, module):
         rules += slo_records(bp, env, slo)
-    rules += [alert_rule(a) for a in alerts_of(bp, env, graph, module)]
+    rules += [alert_rule(a) for a in (alerts if alerts is not None else alerts_of(bp, env, graph, module))]
     if not rules:
         return None
     return {"name": group_name(bp, env, module.name), "rules": rules}

@@ -9,6 +9,7 @@ Pure; called by ``render.monitoring``, ``render.dashboards`` and ``render.runboo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.signals.cron import max_gap_seconds
+from buttress.render.signals.edges import outgoing
 from buttress.render.signals.series import quote, selector
 from buttress.render.signals.slo import BURN_RECORD, Slo, number, slos_of
 
@@ -88,10 +90,10 @@ class Scope:
         """The module dashboard's uid."""
         return dashboard_uid(str(self.bp.spec.name), self.env.name, self.module.name)
 
-    @property
+    @functools.cached_property
     def dependencies(self) -> str:
         """What the module consumes, for check lists."""
-        names = [f"{e.target}.{e.interface}" if e.interface else e.target for e in self.graph.outgoing(self.module.name)]
+        names = [f"{e.target}.{e.interface}" if e.interface else e.target for e in outgoing(self.graph, self.module.name)]
         return ", ".join(names) if names else "no dependencies"
 
     @property
@@ -107,9 +109,10 @@ def _burn_alerts(scope: Scope, slo: Slo) -> list[Alert]:
     out = []
     for severity, name, speed in (("page", "ErrorBudgetBurnFast", "fast"), ("ticket", "ErrorBudgetBurnSlow", "slow")):
         tiers = [(t, f) for t, f in slo.factors() if t.severity == severity]
-        expr = "\n or ".join(
-            f"(\n  {BURN_RECORD.format(window=t.long)}{sel} > {number(f)}\n  and\n  "
-            f"{BURN_RECORD.format(window=t.short)}{sel} > {number(f)}\n)" for t, f in tiers)
+        # One line: documents without line breaks go to the fast YAML emitter (render.yamlio).
+        expr = " or ".join(
+            f"({BURN_RECORD.format(window=t.long)}{sel} > {number(f)} and "
+            f"{BURN_RECORD.format(window=t.short)}{sel} > {number(f)})" for t, f in tiers)
         windows = ", ".join(f"{number(f)}x over {t.long} (confirmed over {t.short})" for t, f in tiers)
         out.append(Alert(
             name=name, anchor=f"{slo.name}-burn-{speed}", module=slo.module, severity=severity, expr=expr, for_=None,

@@ -53,6 +53,8 @@ def max_gap_seconds(schedule: str) -> int:
     dows = {d % 7 for d in dows}
     times = sorted(h * 60 + m for h in hours for m in minutes)
     inner = max((b - a for a, b in itertools.pairwise(times)), default=0)
+    if dom_any and dow_any and len(months) == 12:  # every day: the gap wraps around midnight
+        return max(inner, 1440 - times[-1] + times[0]) * 60
     gap, previous_day = inner, None
     for offset in range(_DAYS_WALKED):
         day = _START + dt.timedelta(days=offset)

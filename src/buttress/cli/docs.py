@@ -1,0 +1,40 @@
+"""``buttress docs PATH --out DIR``: write the blueprint's static HTML site into DIR (replaced atomically)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from buttress.app.docs import docs_files
+from buttress.app.validate import validate
+from buttress.cli.output import Format, print_json, stdout
+from buttress.cli.validate import PathArg
+from buttress.render.bundle import write_atomic
+
+
+def command(
+    path: PathArg,
+    out: Annotated[Path, typer.Option("--out", help="Output folder; replaced as a whole, atomically.")],
+    at: Annotated[dt.datetime | None, typer.Option("--at", formats=["%Y-%m-%d"],
+                                                   help="Review waivers as of this date (default today).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Summary format.")] = Format.text,
+) -> int:
+    """Write a static HTML site of the blueprint: modules, dependency graph, SLOs, environments, controls.
+
+    The site needs no network access; open DIR/index.html or publish DIR as it is.
+
+    Example:
+
+        buttress docs examples/fraud-detection --out site/
+    """
+    validated = validate(path)
+    files = docs_files(validated, at.date() if at else None)
+    write_atomic(files, out)
+    if fmt is Format.json:
+        print_json({"out": str(out), "files": sorted(files)})
+    else:
+        stdout().print(f"{len(files)} files written to {out}; open {out / 'index.html'}")
+    return 0

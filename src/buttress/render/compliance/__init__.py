@@ -1,0 +1,68 @@
+"""The compliance evidence report of one environment as files: ``compliance/report.md`` (Jinja2)
+and ``compliance/report.json``.
+
+Takes the report as plain data (built by ``buttress.app.evidence``, which joins the check's
+findings with the control catalog and the rendered files); knows nothing of controls itself.
+Pure and deterministic; called by ``app.evidence.evidence_files``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jinja2
+
+REPORT_MD = "compliance/report.md"
+REPORT_JSON = "compliance/report.json"
+STATUSES = ("pass", "fail", "waived", "not applicable")
+"""Every status a control, a framework reference or an organisation rule can have, best first."""
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("buttress.render.compliance", "templates"),
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell (one line, no column breaks)."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+_TEMPLATES.filters["cell"] = _cell
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The Markdown report for auditors."""
+    titles = {fw["id"]: fw["title"] for fw in report["frameworks"]}
+    return _TEMPLATES.get_template("report.md.j2").render(report=report, statuses=STATUSES, titles=titles)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+"""Without ``indent`` the C encoder does the work: several times faster than ``indent=2``."""
+
+
+def _compact(value: object) -> str:
+    """One value on one line."""
+    return _ENCODER.encode(value)
+
+
+def report_json(report: dict[str, Any]) -> bytes:
+    """The machine-readable report: one top-level key, and one list item, per line (stable key order)."""
+    lines = []
+    for key, value in report.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"    {_compact(v)}" for v in value)
+            lines.append(f"  {_compact(key)}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {_compact(key)}: {_compact(value)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+
+
+def report_files(report: dict[str, Any]) -> dict[str, bytes]:
+    """Both report files, paths relative to the environment folder."""
+    return {REPORT_MD: report_markdown(report).encode(), REPORT_JSON: report_json(report)}
