@@ -8,6 +8,8 @@ Usage: ``.venv/bin/python -m benchmarks.bench_capacity [N ...]`` (default 1000 5
 - Simulation: a chain of 20 services (each calls the next once; 1,000 rps at the entry; 5-20 ms
   service times; CPU-target autoscaling) through a 30-minute ramp, every module on the critical
   path simulated; best of 3. Targets (issue 6): sizing N = 1,000 under 1 s, the ramp under 5 s.
+- Control: ``headroom_findings`` (what ``check`` adds for the ``capacity-headroom`` control) over
+  every environment of the generated N-module blueprint (its own ``peak`` scenario), best of 3.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import yaml
 
 from benchmarks.generate import blueprint
+from buttress.app.capacity_check import headroom_findings
 from buttress.app.validate import validate
 from buttress.capacity import plan
 
@@ -57,6 +60,17 @@ def sizing(n: int) -> tuple[int, int, float]:
     seconds = _best(lambda: plan(v.blueprint, env, simulate_modules="none"))
     reached = {s.name: len(s.modules) for s in result.scenarios}
     return reached["peak"], reached["everything"], seconds
+
+
+def control(n: int) -> tuple[int, int, int, float]:
+    """(environments, errors, warnings, seconds) of ``headroom_findings`` over every environment."""
+    doc, pattern = blueprint(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        v = validate(_write(Path(tmp), doc, pattern))
+    found = [f for env in v.environments for f in headroom_findings(v, env)]
+    seconds = _best(lambda: [headroom_findings(v, env) for env in v.environments])
+    errors = sum(f.severity == "error" for f in found)
+    return len(v.environments), errors, len(found) - errors, seconds
 
 
 def chain(length: int = 20) -> dict[str, Any]:
@@ -101,6 +115,12 @@ def main(sizes: list[int]) -> None:
     for n in sizes:
         peak, everything, seconds = sizing(n)
         print(f"| {n:,} | {peak:,} | {everything:,} | {seconds:.3f} |")
+    print()
+    print("| modules | environments | capacity-headroom errors | warnings | headroom_findings s (all environments) |")
+    print("|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        envs, errors, warnings, seconds = control(n)
+        print(f"| {n:,} | {envs} | {errors:,} | {warnings:,} | {seconds:.3f} |")
     modules, minutes, seconds = simulation()
     print()
     print("| critical path | simulated time | ramp simulation s |")

@@ -92,3 +92,19 @@ def test_a_call_cycle_is_reported_with_its_location(cli: Callable[..., Run],
     assert run.exit == 2
     assert re.search(r"blueprint\.yaml:\d+:\d+: error: capacity\.calls form a cycle, so load cannot be "
                      r"propagated: a -> b -> a \(at modules\.a\.capacity\.calls\.b\.api\)", run.stderr)
+
+
+def test_a_peak_beyond_the_namespace_quota_is_reported(cli: Callable[..., Run],
+                                                       write_blueprint: Callable[..., Path]) -> None:
+    # the rendered quota allows (max 2 + 1 surge) x 0.5 CPU x 1.2; the peak needs 36 replicas of 0.5 CPU
+    folder = write_blueprint({"front": service(replicas=(2, 2))}, {"peak": {"load": {"front.api": "10000rps"}}})
+    run = cli("capacity", folder, "--env", "prod", "--format", "json")
+    assert run.exit == 1
+    [scenario] = json.loads(run.stdout)["scenarios"]
+    resources = scenario["resources"]
+    assert scenario["modules"][0]["replicasNeeded"] == 36
+    assert resources["peak"]["cpu"] == 18 and resources["quota"]["cpu"] == 1.8
+    assert resources["peakFitsQuota"] is False
+    text = cli("capacity", folder, "--env", "prod").stdout
+    assert "resources at peak: 18 CPU, 36 GiB — exceeds the namespace quota" in text
+    assert "namespace quota:   1.8 CPU" in text

@@ -1,5 +1,7 @@
 """Every control over the resolved blueprint fires on a one-line change of the example, and no
-control fires on the unchanged example (only the example's own waived slo-defined finding)."""
+control fires on the unchanged example (only the example's own waived slo-defined finding, and in
+dev the capacity-headroom errors the example shows on purpose: dev caps the scorer and features at
+2 replicas, below the peak scenario)."""
 
 from __future__ import annotations
 
@@ -86,9 +88,17 @@ def test_control_fires_on_one_change(fraud: Path, control: str, env: str, old: s
     assert fired, f"{control} did not fire"
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("env", ["staging", "prod"])
 def test_unchanged_example_fires_only_its_waived_finding(fraud: Path, env: str) -> None:
     assert _findings(fraud, env) == [("slo-defined", "error", True)]
+
+
+def test_unchanged_example_falls_short_of_its_peak_in_dev_only(fraud: Path) -> None:
+    report = check(validate(fraud, ["dev"]), ["dev"], AT)
+    short = sorted((f.module, f.severity) for f in report.findings if f.control == "capacity-headroom")
+    assert short == [("features", "error"), ("scorer", "error")]
+    assert {f.control for f in report.findings} == {"capacity-headroom", "slo-defined"}
+    assert not report.blocked  # dev is advisory
 
 
 def test_every_evaluated_control_has_a_firing_case() -> None:

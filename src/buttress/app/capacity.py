@@ -2,8 +2,8 @@
 
 The namespace quota is the ResourceQuota the Kubernetes renderer would write for the environment
 (``requests.cpu``, ``requests.memory``, ``requests.nvidia.com/gpu``); the peak's resource totals
-must fit in it. Called by ``buttress capacity`` (and by the ``capacity-headroom`` control through
-``capacity.plan`` directly).
+must fit in it. Called by ``buttress capacity``; the ``capacity-headroom`` control of ``check`` plans
+through ``app.capacity_check`` instead.
 """
 
 from __future__ import annotations

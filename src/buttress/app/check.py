@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from buttress.app.capacity_check import headroom_findings
 from buttress.app.validate import Validated
 from buttress.model.parse import Blueprint, inside_folder
 from buttress.model.resolve import Environment
@@ -152,6 +153,8 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
     reviewed = waivers.review(bp, at, known)
     unused_reported = BY_ID["waiver-unused"] in controls
     extra = list(extra_findings)
+    if bp.spec.scenarios:
+        extra += [f for name in names for f in headroom_findings(validated, name)]
     results = {}
     for name in names:
         env, graph = validated.environments[name], validated.graphs[name]

@@ -53,13 +53,14 @@ class Autoscaler:
         horizon = max(s.scale_up_stabilisation, s.scale_down_stabilisation)
         while self._history and self._history[0][0] < now - horizon:
             self._history.popleft()
-        up = min(r for t, r in self._history if t >= now - s.scale_up_stabilisation)
-        down = max(r for t, r in self._history if t >= now - s.scale_down_stabilisation)
+        up = raw if s.scale_up_stabilisation <= 0 else \
+            min(r for t, r in self._history if t >= now - s.scale_up_stabilisation)
         desired = current
         if up > current:
             desired = up
-        elif down < current:
-            desired = down
+        elif raw < current:  # the window's highest is below current only if this one is
+            down = max(r for t, r in self._history if t >= now - s.scale_down_stabilisation)
+            desired = min(down, current)
         if desired > current:
             per_sync = s.sync_period / s.scale_up_period
             limit = max(current * (1 + s.scale_up_percent / 100.0 * per_sync),

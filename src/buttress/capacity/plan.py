@@ -14,24 +14,27 @@ from typing import Any, Literal
 from buttress.capacity.autoscaler import AutoscalerSettings
 from buttress.capacity.inputs import ModuleInputs, Objective, inputs_of
 from buttress.capacity.propagation import Flow, propagate
-from buttress.capacity.simulation import RampShape, SimulationSettings, Trace, simulate
-from buttress.capacity.sizing import size
+from buttress.capacity.replay import breach_seconds, breaks
+from buttress.capacity.simulation import RampShape, SimulationSettings, Trace, initial_replicas, simulate
+from buttress.capacity.sizing import Sizing, size
 from buttress.capacity.totals import ResourceTotals, totals
 from buttress.errors import BlueprintError, Problem
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment
 
 Verdict = Literal["ok", "short", "no-capacity-data"]
-Simulate = Literal["all", "critical-path", "none"]
+Simulate = Literal["all", "critical-path", "screened", "none"]
+"""Which modules the ramp is simulated for: ``screened`` picks those ``worth_simulating``."""
 DEFAULT_BASELINE = 0.2
 DEFAULT_RAMP_SECONDS = 1800.0
 DEFAULT_TOLERANCE_SECONDS = 300.0
 
 
-def _ms(seconds: float | None) -> str:
+def duration_text(seconds: float | None) -> str:
+    """``35.9 ms``, ``3.5 s``; ``unbounded`` for None or infinity."""
     if seconds is None or math.isinf(seconds):
         return "unbounded"
-    return f"{seconds * 1000:.3g} ms" if seconds < 10 else f"{seconds:.0f} s"
+    return f"{seconds * 1000:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
 
 
 def _rate(rps: float) -> str:
@@ -73,24 +76,25 @@ class ModulePlan:
         if self.verdict == "no-capacity-data":
             return (f"receives {_rate(self.arrival_rate)} at the peak but declares no capacity.serviceTime, "
                     "so it cannot be sized")
-        goal = f"{self.quantile} ≤ {_ms(self.objective.seconds)}, " if self.objective else ""
+        goal = f"{self.quantile} ≤ {duration_text(self.objective.seconds)}, " if self.objective else ""
         need = (f"needs {self.replicas_needed} replicas for {_rate(self.arrival_rate)} "
                 f"({goal}≤ {self.headroom:.0%} busy)" if self.replicas_needed is not None else
                 f"cannot meet {goal.rstrip(', ')} at any replica count: its service time alone is too slow")
         util = self.utilisation_at_max or 0.0
-        at_max = (f"{util:.0%} busy, {self.quantile} {_ms(self.latency_at_max)}" if util < 1
+        at_max = (f"{util:.0%} busy, {self.quantile} {duration_text(self.latency_at_max)}" if util < 1
                   else f"{util:.0%} of capacity: overloaded, the queue grows without bound")
         verb = "allows it" if self.verdict == "ok" else "falls short"
-        return f"{need}; max {self.replicas_allowed} {verb} ({at_max} at {self.replicas_allowed} replicas)"
+        replicas = f"{self.replicas_allowed} replica" + ("" if self.replicas_allowed == 1 else "s")
+        return f"{need}; max {self.replicas_allowed} {verb} ({at_max} at {replicas})"
 
     def ramp_message(self, tolerance: float) -> str | None:
         """The ramp's effect on the objective as one sentence, or None when not simulated."""
         if self.breach_minutes is None or self.objective is None:
             return None
         if self.breach_minutes == 0:
-            return f"the ramp keeps {self.quantile} within {_ms(self.objective.seconds)} throughout"
+            return f"the ramp keeps {self.quantile} within {duration_text(self.objective.seconds)} throughout"
         over = "more than" if self.breach_minutes * 60 > tolerance else "within"
-        return (f"the ramp breaks the {self.quantile} ≤ {_ms(self.objective.seconds)} objective for "
+        return (f"the ramp breaks the {self.quantile} ≤ {duration_text(self.objective.seconds)} objective for "
                 f"{self.breach_minutes:.1f} min ({over} the {tolerance / 60:g} min tolerated) and burns "
                 f"{(self.budget_burned or 0):.2%} of the latency error budget (peak burn rate "
                 f"{(self.peak_burn_rate or 0):.1f}x)")
@@ -188,16 +192,33 @@ def critical_path(flow: Flow, inputs: dict[str, ModuleInputs]) -> tuple[str, ...
     return max((best[m] for m in entries), key=lambda b: (b[0], len(b[1])), default=(0.0, ()))[1]
 
 
-def _module_plan(i: ModuleInputs, rate: float, trace: Trace | None) -> ModulePlan:
-    if not i.has_data:
+def _module_plan(i: ModuleInputs, rate: float, sizing: Sizing | None, trace: Trace | None) -> ModulePlan:
+    if sizing is None:
         return ModulePlan(i.name, rate, None, i.max_replicas, None, None, i.objective, i.headroom,
                           "no-capacity-data", None, None, None, None)
-    sizing = size(i, rate)
     ok = sizing.replicas_needed is not None and sizing.replicas_needed <= i.max_replicas
     return ModulePlan(i.name, rate, sizing.replicas_needed, i.max_replicas, sizing.utilisation_at_max,
                       sizing.latency_at_max, i.objective, i.headroom, "ok" if ok else "short",
                       None if trace is None else (trace.breach_seconds / 60 if trace.breach_seconds is not None else None),
                       trace.budget_burned if trace else None, trace.peak_burn_rate if trace else None, trace)
+
+
+def worth_simulating(i: ModuleInputs, rate: float, sizing: Sizing, shape: RampShape, tolerance: float,
+                     autoscaler: AutoscalerSettings | None) -> bool:
+    """The ``screened`` choice: could the ramp break ``i``'s objective for longer than ``tolerance``?
+
+    Not when it falls short at the peak anyway (that is the error), has no objective, or already runs,
+    where the autoscaler settles at the baseline, enough replicas to meet the objective at the peak.
+    Otherwise the replay (``replay.breach_seconds``) decides, with half the tolerance as margin for
+    the backlog it does not carry.
+    """
+    if i.objective is None or sizing.replicas_needed is None or sizing.replicas_needed > i.max_replicas:
+        return False
+    start = initial_replicas(i, rate * shape.baseline)
+    if not breaks(i, start * i.concurrency, rate):
+        return False
+    margin = tolerance / 2
+    return breach_seconds(i, rate, shape, autoscaler, enough=sizing.replicas_needed, stop_after=margin) > margin
 
 
 def plan_scenario(bp: Blueprint, env: Environment, scenario: str, *, seed: int = 0, simulate_modules: Simulate = "all",
@@ -210,16 +231,20 @@ def plan_scenario(bp: Blueprint, env: Environment, scenario: str, *, seed: int =
     path = critical_path(flow, inputs)
     baseline = spec.baseline if spec.baseline is not None else DEFAULT_BASELINE
     shape = RampShape(baseline, spec.ramp.seconds if spec.ramp else DEFAULT_RAMP_SECONDS)
-    chosen = set() if simulate_modules == "none" else set(path) if simulate_modules == "critical-path" else set(flow.rates)
+    tolerance = spec.tolerance.seconds if spec.tolerance else DEFAULT_TOLERANCE_SECONDS
+    chosen = set(path) if simulate_modules == "critical-path" else set(flow.rates) if simulate_modules == "all" \
+        else set()
     modules = []
     for name, rate in flow.rates.items():
         i = inputs[name]
+        sizing = size(i, rate) if i.has_data else None
+        wanted = name in chosen or (simulate_modules == "screened" and sizing is not None
+                                    and worth_simulating(i, rate, sizing, shape, tolerance, autoscaler))
         trace = simulate(i, rate, shape, seed=seed, settings=settings, autoscaler=autoscaler) \
-            if name in chosen and i.has_data else None
-        modules.append(_module_plan(i, rate, trace))
+            if wanted and sizing is not None else None
+        modules.append(_module_plan(i, rate, sizing, trace))
     needed = {m.module: m.replicas_needed if m.replicas_needed is not None else m.replicas_allowed for m in modules}
-    return ScenarioPlan(scenario, spec.description, baseline, shape.ramp,
-                        spec.tolerance.seconds if spec.tolerance else DEFAULT_TOLERANCE_SECONDS,
+    return ScenarioPlan(scenario, spec.description, baseline, shape.ramp, tolerance,
                         tuple(modules), path, totals(env, inputs, needed))
 
 

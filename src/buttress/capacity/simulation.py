@@ -104,7 +104,7 @@ def _settled(inputs: ModuleInputs, target: AutoscaleTarget, rate: float) -> int:
     return wanted
 
 
-def _initial_replicas(inputs: ModuleInputs, rate: float) -> int:
+def initial_replicas(inputs: ModuleInputs, rate: float) -> int:
     """Where the autoscaler settles at the baseline rate (the fixed count without targets)."""
     if not inputs.targets:
         return inputs.max_replicas
@@ -129,7 +129,7 @@ class _Run:
         self.rng = seed_for(seed, inputs.name)
         self.hpa = Autoscaler(autoscaler, inputs.min_replicas, inputs.max_replicas)
         self.sync_period = autoscaler.sync_period
-        self.ready = _initial_replicas(inputs, peak * shape.baseline)
+        self.ready = initial_replicas(inputs, peak * shape.baseline)
         self.spec = self.ready
         self.pool = ServerPool(self.ready * inputs.concurrency)
         self.clock = 0.0

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from buttress.app.capacity import CapacityReport, capacity
 from buttress.capacity import ScenarioPlan
+from buttress.capacity.plan import duration_text
 from buttress.capacity.plot import FORMATS, plot
 from buttress.capacity.totals import Resources
 from buttress.cli.output import Format, print_json, stdout
@@ -27,7 +28,7 @@ _VERDICT_STYLE = {"ok": "green", "short": "bold red", "no-capacity-data": "yello
 def _ms(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    return "∞" if math.isinf(seconds) else f"{seconds * 1000:.3g} ms"
+    return "∞" if math.isinf(seconds) else duration_text(seconds)
 
 
 def _resources(r: Resources) -> str:
