@@ -1,6 +1,7 @@
 """The audit log under attack: tests edit, delete, reorder and replace rows in the database directly
-(SQLite and PostgreSQL) and assert that ``buttress audit verify`` fails naming the spot; proofs and
-exports verify offline."""
+(SQLite and PostgreSQL) and assert that ``buttress audit verify`` fails naming the spot — entries and
+checkpoints, and the tables the gates read (decisions, role grants, promotions, releases), which must agree
+with the log; proofs and exports verify offline."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from buttress.app import release_decisions, release_promote
 from buttress.ledger import audit, merkle
 from buttress.ledger.signing import SigningKey, b64encode
 
@@ -145,12 +147,16 @@ def test_inclusion_proof_verifies_offline_and_detects_a_changed_entry(
     file.write_text(json.dumps(proof))
     assert cli("audit", "verify-proof", str(file)).exit == 1
     assert cli("audit", "proof", "999", "--ledger", sqlite_url).exit == 2
+    summary = cli("audit", "proof", "3", "--ledger", sqlite_url, "--format", "text")
+    assert summary.exit == 0 and summary.stdout.startswith("entry 3: ")
+    assert f"checkpoint of size {proof['treeSize']}" in summary.stdout
 
 
 def test_export_is_json_lines_that_verify_offline(seeded: Seeded, tmp_path: Path, cli: Callable[..., Any]) -> None:
     url = seeded[0]().url
     out = tmp_path / "audit.jsonl"
-    assert cli("audit", "export", "--ledger", url, "--out", str(out)).exit == 0
+    assert cli("audit", "export", "--ledger", url, "--out", str(out), "--format", "json").exit == 0
+    assert cli("audit", "export", "--ledger", url, "--format", "text").exit == 2
     lines = out.read_text().splitlines()
     kinds = [json.loads(line)["type"] for line in lines]
     assert kinds[0] == "ledger" and "entry" in kinds and "checkpoint" in kinds
@@ -179,3 +185,32 @@ def test_verify_names_nothing_on_small_logs(size: int) -> None:
         checkpoints.append(audit.CheckpointRow(tree.size, tree.root().hex(), "t", key.id, sig))
     report = audit.verify_rows(entries, checkpoints, "o", None, set())
     assert report.ok and report.entries == size and report.root == tree.root().hex()
+
+
+def _with_history(seeded: Seeded) -> tuple[str, str]:
+    """The seeded ledger plus an approval by bob and a promotion to dev; its URL and release."""
+    ctx, rid = seeded
+    release_decisions.decide(ctx("bob"), rid, "prod", "approve")
+    assert release_promote.promote(ctx("frank", "2026-12-01T09:05:00+00:00"), rid, "dev").deployed
+    return ctx().url, rid
+
+
+@pytest.mark.parametrize(("tamper", "named"), [
+    ("INSERT INTO decisions (release_id, environment, identity, kind, roles, reason, at) "
+     "SELECT release_id, environment, 'sec', kind, '[\"security\"]', reason, at FROM decisions",
+     "decisions: decision 2 (sec approve"),
+    ("UPDATE decisions SET identity = 'sec'", "decisions: decision 1 (sec approve"),
+    ("DELETE FROM decisions", "decisions: entry"),
+    ("INSERT INTO role_grants (identity, role, granted_by, at) VALUES ('frank', 'admin', 'alice', 'x')",
+     "role_grants: frank holding admin has no matching audit entry"),
+    ("UPDATE promotions SET outcome = 'refused'", "promotions: promotion 1 (promote"),
+    ("DELETE FROM promotions", "is in the audit log but not in the table"),
+    ("UPDATE releases SET creator = 'mallory'", "releases: release"),
+])
+def test_tables_edited_outside_buttress_fail_verification(seeded: Seeded, cli: Callable[..., Any], tamper: str,
+                                                         named: str) -> None:
+    url, _ = _with_history(seeded)
+    assert verify(cli, url)["ok"]
+    sql(url, tamper)
+    report = verify(cli, url)
+    assert not report["ok"] and named in report["problems"][0]["message"], report["problems"]

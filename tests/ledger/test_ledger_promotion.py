@@ -131,6 +131,15 @@ def test_break_glass_needs_a_role_and_a_reason_and_is_flagged(sqlite_ledger: Led
     export = lg.cli("audit", "export", "--ledger", lg.url).stdout.splitlines()
     entries = [json.loads(line) for line in export if '"entry"' in line]
     assert entries[-1]["kind"] == "promote" and entries[-1]["data"]["breakGlass"] == {"reason": "fraud spike"}
+    assert entries[-2]["kind"] == "break-glass" and entries[-2]["actor"] == "ic"
+    assert entries[-2]["data"] | {"promotion": 0} == {
+        "promotion": 0, "release": lg.rid, "environment": "prod", "reason": "fraud spike",
+        "roles": ["incident-commander"], "outcome": "deployed", "bypassed": ["approvals", "window"]}
+    later = lg("promote", lg.rid, "--to", "prod", "--break-glass", "--reason", "again", who="ic", at=sunday)
+    assert later.exit == 1, "already running there: refused, and the attempt is still audited"
+    last = [json.loads(line) for line in lg.cli("audit", "export", "--ledger", lg.url).stdout.splitlines()
+            if '"entry"' in line]
+    assert [e["kind"] for e in last[-2:]] == ["break-glass", "promote"] and last[-2]["data"]["outcome"] == "refused"
 
 
 def test_break_glass_does_not_bypass_soak(sqlite_ledger: Ledger) -> None:
@@ -170,6 +179,28 @@ def test_tampered_release_file_fails_verification_and_the_attestation_gate(sqlit
     assert code == 1 and "does not match" in failed(out)["attestation"]
 
 
+@pytest.mark.parametrize(("column", "value", "problem"), [
+    ("creator", "'frank'", "creator"),
+    ("created_at", "'2026-11-01T00:00:00+00:00'", "creation time"),
+    ("policy", "replace(policy, '\"count\": 2', '\"count\": 0')", "promotion policy"),
+    ("findings", "'{\"dev\": [], \"prod\": []}'", "check findings"),
+])
+def test_an_edited_release_record_fails_verification(sqlite_ledger: Ledger, column: str, value: str,
+                                                     problem: str) -> None:
+    lg = sqlite_ledger
+    engine = create_engine(lg.url)
+    with engine.begin() as conn:
+        changed = conn.execute(text(f"UPDATE releases SET {column} = {value} WHERE id = :r"), {"r": lg.rid})
+        assert changed.rowcount == 1
+        if column == "policy":
+            assert '"count": 0' in conn.execute(text("SELECT policy FROM releases")).scalar_one()
+    engine.dispose()
+    run = lg("release", "verify", lg.rid)
+    assert run.exit == 1 and f"the release's {problem} differs from the attested one" in run.stdout
+    code, out = lg.json("promote", lg.rid, "--to", "dev")
+    assert code == 1 and problem in failed(out)["attestation"]
+
+
 def test_rollback_returns_to_the_previous_release(sqlite_ledger: Ledger, make_release: Callable[..., str],
                                                   seeded_sqlite: Seeded) -> None:
     lg = sqlite_ledger
@@ -207,3 +238,19 @@ def test_keys_and_identities(tmp_path: Path, cli: Callable[..., Any]) -> None:
     assert cli("roles", "grant", "bob", "x y", "--ledger", url, "--key", str(other), "--as", "alice").exit == 2
     assert cli("status", "--ledger", "mysql://x/y").exit == 2
     assert cli("promote", "nope", "--to", "dev", "--ledger", url, "--key", str(other), "--as", "a").exit == 2
+
+
+def test_identity_ledger_and_key_come_from_the_environment(seeded_sqlite: Seeded, cli: Callable[..., Any],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, rid = seeded_sqlite
+    probe = ctx()
+    monkeypatch.setenv("BUTTRESS_LEDGER", probe.url)
+    monkeypatch.setenv("BUTTRESS_KEY", str(probe.key_file))
+    monkeypatch.setenv("BUTTRESS_USER", "bob")
+    run = cli("approve", rid, "--env", "prod", "--at", "2026-12-01T11:00:00+00:00", "--format", "json")
+    assert run.exit == 0 and json.loads(run.stdout)["identity"] == "bob"
+    assert json.loads(cli("approve", rid, "--env", "prod", "--as", "sec", "--format", "json").stdout)["identity"] \
+        == "sec", "--as wins over BUTTRESS_USER"
+    monkeypatch.setenv("BUTTRESS_USER", "carol")
+    refused = cli("approve", rid, "--env", "prod")
+    assert refused.exit == 1 and "carol created" in refused.stderr

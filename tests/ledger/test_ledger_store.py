@@ -11,12 +11,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from buttress.ledger import store
+from buttress.ledger import accounts, store
 from buttress.ledger.migrations import HEAD
 from buttress.ledger.models import Base
 
 
 def test_migrations_match_the_models_and_head(ledger_url: str) -> None:
+    assert accounts.Account.__table__.metadata is Base.metadata, "the server's tables are part of the schema"
     ledger = store.open_ledger(ledger_url)
     try:
         with ledger.engine.connect() as conn:

@@ -10,7 +10,7 @@ from typing import Any
 
 from buttress.app.ledger_session import LedgerContext
 from buttress.errors import UsageError
-from buttress.ledger import audit, records
+from buttress.ledger import audit, consistency, records
 from buttress.ledger.audit import Report
 
 __all__ = ["Report", "export", "history", "proof", "status", "verify_export", "verify_log", "verify_proof"]
@@ -48,9 +48,13 @@ def history(ctx: LedgerContext, env: str | None = None) -> list[dict[str, Any]]:
 
 
 def verify_log(ctx: LedgerContext, trusted: list[str] | None = None) -> audit.Report:
-    """Recompute and check the whole audit log."""
+    """Recompute and check the whole audit log, then that the tables the gates read agree with it."""
     with ctx.ledger().read() as session:
-        return audit.verify(session, trusted or [])
+        report = audit.verify(session, trusted or [])
+        if report.ok:
+            for problem in consistency.problems(session):
+                report.fail(problem.split(":", 1)[0], problem)
+        return report
 
 
 def proof(ctx: LedgerContext, seq: int) -> dict[str, Any]:

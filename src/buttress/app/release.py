@@ -71,7 +71,8 @@ def store_release(ctx: LedgerContext, new: records.NewRelease, source_uri: str =
         provenance = attestation.Provenance(
             release_id=rid, blueprint=new.blueprint, source_digest=new.source_digest, source_uri=source_uri,
             environments=tuple(sorted(new.files)), files={n: sha256(c) for n, c in flat.items()},
-            creator=new.creator, created_at=new.created_at, builder_version=BUILDER_VERSION)
+            creator=new.creator, created_at=new.created_at, builder_version=BUILDER_VERSION,
+            policy_digest=attestation.value_digest(new.policy), findings_digest=attestation.value_digest(new.findings))
         envelope = attestation.sign_provenance(provenance, key)
         release = records.store_release(session, rid, number, new, envelope)
         ctx.record(session, [audit.Draft(ctx.actor, "release.created", rid, {

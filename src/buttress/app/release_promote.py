@@ -24,6 +24,8 @@ from buttress.ledger import audit, gates, gitops, records, roles
 from buttress.ledger.store import Session
 
 NONE = "none"
+BREAK_GLASS = "break-glass"
+"""The audit entry kind recording an emergency promotion (before its outcome entry)."""
 
 
 @dataclass
@@ -108,6 +110,11 @@ def _apply(ctx: LedgerContext, ref: str, env: str, kind: str, expected: str | No
                                     replaced=running)
         drafts = [audit.Draft(ctx.actor, "gate", f"{release.id}@{env}", {"promotion": row.id, **v.to_json()})
                   for v in verdicts]
+        if break_glass is not None:
+            drafts.append(audit.Draft(ctx.actor, BREAK_GLASS, f"{release.id}@{env}", {
+                "promotion": row.id, "release": release.id, "environment": env, "reason": break_glass,
+                "roles": sorted(roles.roles_of(session, ctx.actor)), "outcome": outcome,
+                "bypassed": [v.gate for v in verdicts if v.bypassed]}))
         drafts.append(audit.Draft(ctx.actor, kind, f"{release.id}@{env}", {
             "promotion": row.id, "release": release.id, "environment": env, "outcome": outcome, "replaced": running,
             "breakGlass": {"reason": break_glass} if break_glass is not None else None,

@@ -62,9 +62,12 @@ def summary(session: Session, ref: str) -> ReleaseSummary:
 
 
 def verify(session: Session, release: records.Release) -> attestation.Check:
-    """Check a stored release's signature and every file's digest."""
+    """Check a stored release's signature, its record (creator, time, policy, findings) and every file's digest."""
+    record = attestation.Record(release.creator, release.created_at,
+                                attestation.value_digest(json.loads(release.policy)),
+                                attestation.value_digest(json.loads(release.findings)))
     return attestation.verify_release(json.loads(release.envelope), records.registered_keys(session), release.id,
-                                      release.source_digest, records.release_files(session, release.id))
+                                      release.source_digest, records.release_files(session, release.id), record)
 
 
 def verify_release(ctx: LedgerContext, ref: str) -> tuple[ReleaseSummary, attestation.Check]:

@@ -60,15 +60,26 @@ def verify(
 def proof(
     entry: Annotated[int, typer.Argument(help="The entry's sequence number.")],
     project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None, at: At = None,
+    fmt: Fmt = Format.json,
 ) -> int:
-    """Print (JSON) an inclusion proof of an entry against the newest signed checkpoint.
+    """Print an inclusion proof of an entry against the newest signed checkpoint (JSON, for verify-proof;
+    ``--format text`` summarises it).
 
     Example:
 
         buttress audit proof 12 > proof.json
     """
     with opened(context(project, ledger, key, identity, at)) as ctx:
-        print_json(ledger_report.proof(ctx, entry))
+        doc = ledger_report.proof(ctx, entry)
+    if fmt is Format.json:
+        print_json(doc)
+        return 0
+    e, cp = doc["entry"], doc["checkpoint"]
+    out = stdout()
+    out.print(f"entry {e['seq']}: {e['kind']} {e['subject']} by {e['actor']} at {e['at']}")
+    out.print(f"  leaf {e['leafHash']}")
+    out.print(f"  {len(doc['proof'])} hash(es) up to the checkpoint of size {cp['size']}, root {cp['root']}, "
+              f"signed by {cp['keyId'][:16]}… at {cp['at']}")
     return 0
 
 
@@ -103,6 +114,7 @@ def verify_proof(
 def export(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
     project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None, at: At = None,
+    fmt: Annotated[Format, typer.Option("--format", help="json (JSON Lines, the only format).")] = Format.json,
 ) -> int:
     """Write every entry and checkpoint as JSON Lines for an external auditor.
 
@@ -110,6 +122,8 @@ def export(
 
         buttress audit export --out audit.jsonl
     """
+    if fmt is not Format.json:
+        raise UsageError("audit export writes JSON Lines only: use --format json (the default)")
     with opened(context(project, ledger, key, identity, at)) as ctx:
         lines = list(ledger_report.export(ctx))
     text = "".join(line + "\n" for line in lines)

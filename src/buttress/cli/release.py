@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from buttress.app import release as release_app
-from buttress.app import release_query
+from buttress.app import release_query, server_upload
 from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project, context, guarded, opened
 from buttress.cli.output import Format, print_json, stdout
 
@@ -19,17 +19,21 @@ app = typer.Typer(help="Immutable, signed releases.", no_args_is_help=True)
 def create(
     path: Annotated[Path, typer.Argument(help="A blueprint file, or a folder holding blueprint.yaml.")],
     ledger: Ledger = None, key: Key = None, identity: Identity = None, at: At = None, fmt: Fmt = Format.text,
+    server: Annotated[str | None, typer.Option("--server", help="Send it to this team server (buttress serve), "
+                                                                "authenticated by $BUTTRESS_TOKEN.")] = None,
 ) -> int:
-    """Render every environment, run check, and store a signed release in the ledger.
+    """Render every environment, run check, and store a signed release in the ledger (or on a team server).
 
     Example:
 
         buttress release create examples/fraud-detection --as carol
+        BUTTRESS_TOKEN=... buttress release create examples/fraud-detection --server https://buttress.example.com
     """
     project = path if path.is_dir() else path.parent
     with opened(context(project, ledger, key, identity, at)) as ctx:
         def body() -> int:
-            result = release_app.create_release(path, ctx)
+            result = (server_upload.upload(path, server, ctx.at.date()) if server
+                      else release_app.create_release(path, ctx))
             if fmt is Format.json:
                 print_json(result.to_json())
                 return 0

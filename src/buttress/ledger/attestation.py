@@ -1,7 +1,9 @@
 """Release provenance: an in-toto Statement v1 with a SLSA Provenance v1 predicate, signed in a DSSE envelope.
 
 The statement's subjects are every file of the release bundle (``ENV/PATH`` with its SHA-256); the
-predicate names the builder, the blueprint's source digest and the release parameters.
+predicate names the builder, the blueprint's source digest and the release parameters: its creator and
+time, and the digests of the per-environment policy and findings the promotion gates judge by (so that
+editing any of them in the database fails verification like editing a file).
 ``app.release`` builds and signs it at ``release create`` and verifies it at ``release verify`` and in
 the promotion gate.
 """
@@ -39,6 +41,23 @@ class Provenance:
     creator: str
     created_at: str
     builder_version: str
+    policy_digest: str
+    findings_digest: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the stored release row claims beside its files; verification compares it with the statement."""
+
+    creator: str
+    created_at: str
+    policy_digest: str
+    findings_digest: str
+
+
+def value_digest(value: Any) -> str:
+    """The SHA-256 of a JSON value's canonical form (policy, findings)."""
+    return sha256(canonical(value))
 
 
 def statement(p: Provenance) -> dict[str, Any]:
@@ -52,7 +71,8 @@ def statement(p: Provenance) -> dict[str, Any]:
                 "buildType": BUILD_TYPE,
                 "externalParameters": {"blueprint": p.blueprint, "environments": list(p.environments),
                                        "creator": p.creator},
-                "internalParameters": {"releaseId": p.release_id},
+                "internalParameters": {"releaseId": p.release_id, "policyDigest": p.policy_digest,
+                                       "findingsDigest": p.findings_digest},
                 "resolvedDependencies": [{"uri": p.source_uri, "digest": {"sha256": p.source_digest}}],
             },
             "runDetails": {
@@ -84,10 +104,11 @@ class Check:
 
 
 def verify_release(envelope: Mapping[str, Any], trusted: Iterable[PublicKey], release_id: str,
-                   source_digest: str, files: Mapping[str, bytes]) -> Check:
-    """Check the signature, that the statement is about this release and source, and every file's digest.
+                   source_digest: str, files: Mapping[str, bytes], record: Record) -> Check:
+    """Check the signature, that the statement is about this release, source and record, and every file's digest.
 
-    ``files`` maps ``ENV/PATH`` to the stored bytes; a file missing, added or changed is a problem.
+    ``files`` maps ``ENV/PATH`` to the stored bytes; a file missing, added or changed is a problem, and so
+    is a creator, time, policy or findings that differ from what was signed.
     """
     result = dsse.verify(envelope, trusted, [PAYLOAD_TYPE])
     if not result.ok:
@@ -98,6 +119,10 @@ def verify_release(envelope: Mapping[str, Any], trusted: Iterable[PublicKey], re
         predicate = stmt["predicate"]
         statement_release = predicate["buildDefinition"]["internalParameters"]["releaseId"]
         statement_source = predicate["buildDefinition"]["resolvedDependencies"][0]["digest"]["sha256"]
+        internal = predicate["buildDefinition"]["internalParameters"]
+        signed = Record(str(predicate["buildDefinition"]["externalParameters"]["creator"]),
+                        str(predicate["runDetails"]["metadata"]["startedOn"]),
+                        str(internal.get("policyDigest")), str(internal.get("findingsDigest")))
     except (ValueError, KeyError, TypeError, IndexError, binascii.Error) as exc:
         return Check(False, (f"the statement cannot be read: {exc}",), result.key_ids, 0)
     problems: list[str] = []
@@ -107,6 +132,12 @@ def verify_release(envelope: Mapping[str, Any], trusted: Iterable[PublicKey], re
         problems.append(f"the statement is about release {statement_release}, not {release_id}")
     if statement_source != source_digest:
         problems.append(f"the statement's source digest {statement_source} differs from the release's")
+    for what, stored, attested in (("creator", record.creator, signed.creator),
+                                   ("creation time", record.created_at, signed.created_at),
+                                   ("promotion policy", record.policy_digest, signed.policy_digest),
+                                   ("check findings", record.findings_digest, signed.findings_digest)):
+        if stored != attested:
+            problems.append(f"the release's {what} differs from the attested one")
     for name in sorted(set(subjects) | set(files)):
         if name not in files:
             problems.append(f"{name}: attested but missing from the release")

@@ -9,6 +9,7 @@ Callers: the ``app`` ledger use cases append; ``buttress audit`` verifies, prove
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ class Draft:
     data: Mapping[str, Any]
 
 
+@functools.lru_cache(maxsize=4096)
 def _text(value: str) -> str:
+    """A JSON string literal; cached, since times, actors, kinds and subjects repeat across a log."""
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -81,8 +81,9 @@ def checks(findings: Sequence[Mapping[str, Any]], enforcement: str, waivers: Seq
     """Gate 3: no error finding blocks under the environment's enforcement; waivers judged at ``at``."""
     errors = [f for f in findings if f.get("severity") == "error"]
     if enforcement == "advisory":
-        return Verdict(CHECKS, True, f"advisory enforcement: {len(errors)} error finding(s) reported, none block",
-                       {"enforcement": enforcement, "errors": len(errors)})
+        waived = sum(1 for f in errors if f.get("waived"))
+        return Verdict(CHECKS, True, f"advisory enforcement: {len(errors)} error finding(s) ({waived} waived) "
+                       "reported, none block", {"enforcement": enforcement, "errors": len(errors), "waived": waived})
     honoured = enforcement != "strict"
     blocking = [f for f in errors
                 if not (honoured and f.get("waived") and _waiver_holds(f, waivers, env, at.date()))]

@@ -1,0 +1,86 @@
+"""Do the ledger's records agree with its audit log? The check ``buttress audit verify`` runs after the tree.
+
+The gates read releases, role grants, decisions and promotions from their tables; the audit log is what
+is signed. A row inserted, edited or deleted in those tables directly (a forged approval, a role granted
+without an entry, a promotion erased) would leave the Merkle tree intact, so this compares each table
+with the entries that recorded it and names the first row or entry without its counterpart.
+Called by ``app.ledger_report.verify_log`` (on the database; an export holds only the log).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from buttress.ledger.models import AuditEntry, Decision, Promotion, Release, RoleGrant
+
+DECISION_KINDS = ("approve", "reject", "withdraw")
+PROMOTION_KINDS = ("promote", "rollback")
+
+
+def _entries(session: Session, kinds: Iterable[str]) -> list[tuple[AuditEntry, dict[str, Any]]]:
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.kind.in_(list(kinds))).order_by(AuditEntry.seq))
+    return [(row, json.loads(row.body)) for row in rows]
+
+
+Keyed = Sequence[tuple[Hashable, str]]
+"""(what must match, how to name it) for each row or entry."""
+
+
+def _compare(table: str, rows: Keyed, logged: Keyed) -> str | None:
+    """The first row without its entry, or entry without its row (duplicates count)."""
+    have, want = Counter(k for k, _ in rows), Counter(k for k, _ in logged)
+    for key, text in rows:
+        if have[key] > want[key]:
+            return f"{table}: {text} has no matching audit entry (inserted or edited outside buttress)"
+    for key, text in logged:
+        if want[key] > have[key]:
+            return f"{table}: {text} is in the audit log but not in the table (deleted or edited)"
+    return None
+
+
+def problems(session: Session) -> list[str]:
+    """Disagreements between the tables the gates read and the audit log (empty when they agree)."""
+    checks = (_releases, _grants, _decisions, _promotions)
+    return [problem for check in checks if (problem := check(session)) is not None]
+
+
+def _releases(session: Session) -> str | None:
+    rows = [((r.id, r.source_digest, r.bundle_digest, r.creator, r.created_at), f"release {r.id}")
+            for r in session.scalars(select(Release).order_by(Release.number))]
+    logged = [((d.get("release"), d.get("sourceDigest"), d.get("bundleDigest"), e.actor, e.at),
+               f"entry {e.seq} (release {d.get('release')})") for e, d in _entries(session, ["release.created"])]
+    return _compare("releases", rows, logged)
+
+
+def _grants(session: Session) -> str | None:
+    rows = [((g.identity, g.role), f"{g.identity} holding {g.role}")
+            for g in session.scalars(select(RoleGrant).order_by(RoleGrant.identity, RoleGrant.role))]
+    logged = [((d.get("identity"), d.get("role")), f"entry {e.seq} ({d.get('identity')} granted {d.get('role')})")
+              for e, d in _entries(session, ["role.granted"])]
+    return _compare("role_grants", rows, logged)
+
+
+def _decisions(session: Session) -> str | None:
+    rows = [((r.release_id, r.environment, r.identity, r.kind, r.reason, r.at, tuple(json.loads(r.roles))),
+             f"decision {r.id} ({r.identity} {r.kind} {r.release_id}@{r.environment})")
+            for r in session.scalars(select(Decision).order_by(Decision.id))]
+    logged = [((d.get("release"), d.get("environment"), e.actor, e.kind, d.get("reason"), e.at, tuple(d.get("roles") or ())),
+               f"entry {e.seq} ({e.actor} {e.kind} {e.subject})") for e, d in _entries(session, DECISION_KINDS)]
+    return _compare("decisions", rows, logged)
+
+
+def _promotions(session: Session) -> str | None:
+    rows = [((p.id, p.release_id, p.environment, p.kind, p.outcome, p.actor, p.at, p.break_glass,
+              tuple(g["gate"] for g in json.loads(p.gates) if not g["passed"])),
+             f"promotion {p.id} ({p.kind} {p.release_id} to {p.environment}, {p.outcome})")
+            for p in session.scalars(select(Promotion).order_by(Promotion.id))]
+    logged = [((d.get("promotion"), d.get("release"), d.get("environment"), e.kind, d.get("outcome"), e.actor, e.at,
+                d.get("breakGlass") is not None, tuple(d.get("failed") or ())), f"entry {e.seq} ({e.kind} {e.subject})")
+              for e, d in _entries(session, PROMOTION_KINDS)]
+    return _compare("promotions", rows, logged)
