@@ -7,8 +7,10 @@ The PostgreSQL fixture is the ledger tests' own (``tests/ledger/conftest.py``), 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,9 +70,19 @@ class World:
     _default: FastAPI | None = None
     password: str = PASSWORD
 
+    contexts: list[LedgerContext] = field(default_factory=list)
+
     def ctx(self, who: str = "alice") -> LedgerContext:
-        """A ledger context acting as ``who`` now."""
-        return LedgerContext(project=self.project, url=self.url, identity=who, at=self.clock())
+        """A ledger context acting as ``who`` now (closed with the world)."""
+        self.contexts.append(LedgerContext(project=self.project, url=self.url, identity=who, at=self.clock()))
+        return self.contexts[-1]
+
+    def close(self) -> None:
+        """Close every ledger connection the world opened."""
+        for ctx in self.contexts:
+            ctx.close()
+        for app in self.apps:
+            app.state.server.ledger.close()
 
     def app(self) -> FastAPI:
         """A (new) server instance over this ledger."""
@@ -126,8 +138,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     """A seeded SQLite ledger and its server."""
     w = build_world(tmp_path, f"sqlite:///{tmp_path / '.buttress' / 'ledger.db'}")
     yield w
-    for app in w.apps:
-        app.state.server.ledger.close()
+    w.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -137,8 +148,7 @@ def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
            else new_pg_database(request.getfixturevalue("postgres")))
     w = build_world(tmp_path, url)
     yield w
-    for app in w.apps:
-        app.state.server.ledger.close()
+    w.close()
 
 
 Login = Callable[[str], TestClient]
@@ -159,3 +169,53 @@ def login(world: World) -> Login:
         return client
 
     return log_in
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on loopback in a thread (sharing the test's clock); its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
+                                          lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://localhost:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve() -> Callable[[FastAPI], contextlib.AbstractContextManager[str]]:
+    """``serving`` for test modules (which cannot import this file)."""
+    return serving
+
+
+@pytest.fixture(name="build")
+def build_fixture() -> Callable[[Path, str], World]:
+    """``build_world(tmp_path, postgres_base)`` on a fresh PostgreSQL database, for test modules."""
+    return lambda folder, base: build_world(folder, new_pg_database(base))
+
+
+@pytest.fixture(name="free_port")
+def free_port_fixture() -> Callable[[], int]:
+    """``free_port`` for test modules."""
+    return free_port

@@ -19,12 +19,22 @@ from buttress.ledger import audit, gates, records, roles
 from buttress.ledger.store import Session
 
 
+def promotion_order(policy: dict[str, Any]) -> list[str]:
+    """Environments in the order releases travel (``dev``, ``staging``, ``prod``): by depth along
+    ``promotion.from``, then by name."""
+    def depth(env: str, seen: frozenset[str] = frozenset()) -> int:
+        source = ((policy.get(env) or {}).get("promotion") or {}).get("from")
+        return 0 if not source or source in seen or source not in policy else 1 + depth(source, seen | {env})
+
+    return sorted(policy, key=lambda env: (depth(env), env))
+
+
 def _env_summary(release: records.Release) -> dict[str, Any]:
     findings = json.loads(release.findings)
     policy = json.loads(release.policy)
     return {env: {"enforcement": policy[env]["enforcement"],
                   "errors": sum(1 for f in findings.get(env, []) if f.get("severity") == "error" and not f.get("waived")),
-                  "findings": len(findings.get(env, []))} for env in sorted(policy)}
+                  "findings": len(findings.get(env, []))} for env in promotion_order(policy)}
 
 
 def _release_json(release: records.Release) -> dict[str, Any]:
@@ -80,7 +90,7 @@ def release_detail(ctx: LedgerContext, rid: str) -> dict[str, Any]:
         running = _running(session)
         check = release_app.verify(session, release)
         envs: dict[str, Any] = {}
-        for env in sorted(policy):
+        for env in promotion_order(policy):
             verdicts = evaluate_gates(session, ctx, release, env, "promote")
             decisions = records.decisions(session, release.id, env)
             envs[env] = {
@@ -150,7 +160,7 @@ def environments(ctx: LedgerContext) -> list[dict[str, Any]]:
     with ctx.ledger().read() as session:
         all_releases = records.releases(session)
         policy = json.loads(all_releases[-1].policy) if all_releases else {}
-        names = sorted(set(records.environments(session)) | set(policy))
+        names = promotion_order({env: policy.get(env) or {} for env in set(records.environments(session)) | set(policy)})
         return [_environment(session, ctx.at, env, policy.get(env) or {}) for env in names]
 
 

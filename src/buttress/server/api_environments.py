@@ -47,14 +47,20 @@ class RollbackIn(BaseModel):
     to: str | None = Field(default=None, pattern=RELEASE_PATTERN)
 
 
-def answer(outcome: Outcome) -> JSONResponse:
-    """201 deployed, 409 lost a race, 412 refused by a gate; the body is the outcome with every verdict."""
-    body = outcome.to_json()
+def status_of(outcome: Outcome) -> int:
+    """201 deployed, 409 lost a race (the environment no longer runs what the client expected), 412 refused
+    by a gate. The web forms answer with the same codes."""
     if outcome.deployed:
-        return JSONResponse(body, status_code=201)
-    raced = any(v.gate == "current" and not v.passed for v in outcome.verdicts)
-    return JSONResponse(body | {"detail": "; ".join(f"{v.gate}: {v.reason}" for v in outcome.verdicts
-                                                    if not v.passed)}, status_code=409 if raced else 412)
+        return 201
+    return 409 if any(v.gate == "current" and not v.passed for v in outcome.verdicts) else 412
+
+
+def answer(outcome: Outcome) -> JSONResponse:
+    """The outcome with every verdict, under ``status_of``'s code (and the failed gates as ``detail``)."""
+    body = outcome.to_json()
+    if not outcome.deployed:
+        body |= {"detail": "; ".join(f"{v.gate}: {v.reason}" for v in outcome.verdicts if not v.passed)}
+    return JSONResponse(body, status_code=status_of(outcome))
 
 
 @router.get("/environments")

@@ -1,5 +1,6 @@
 """Response headers every answer carries: a strict Content-Security-Policy (no inline scripts or styles,
-no framing), no MIME sniffing, no referrer, and no caching of authenticated content.
+no framing), no MIME sniffing, no referrer, HSTS when cookies are Secure, and no caching of authenticated
+content.
 
 Installed by ``server.app.create_app`` as an HTTP middleware.
 """
@@ -27,6 +28,8 @@ async def security_headers(request: Request, call_next: Callable[[Request], Awai
     response = await call_next(request)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.app.state.server.config.secure_cookies:  # served over TLS (directly or behind a proxy)
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if not request.url.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -23,6 +23,7 @@ from buttress.app.release_promote import promote, rollback
 from buttress.app.server_catalog import catalog
 from buttress.errors import UsageError
 from buttress.ledger.roles import Forbidden
+from buttress.server.api_environments import status_of
 from buttress.server.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, authenticate, csrf_ok, require_approver
 from buttress.server.context import server_of
 from buttress.server.params import EnvName, ReleaseRef
@@ -32,6 +33,9 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 install_filters(templates.env)
 Field = Annotated[str, Form()]
+"""A form field; ``csrf`` fields default to empty so that a missing token is refused with 403, not 422."""
+NOTICE_PATTERN = r"^(approve|reject|withdraw|promoted)-[a-z0-9-]{1,63}$"
+"""The notices the forms redirect with; nothing else is echoed onto a page."""
 
 
 class LoginRequired(Exception):
@@ -56,8 +60,15 @@ def _check_form(who: Principal, csrf: str) -> None:
 
 
 @router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    """The login form."""
+    return login_page(request)
+
+
 def login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
-    """The login form (with a fresh double-submit CSRF cookie)."""
+    """The login form (with a fresh double-submit CSRF cookie), with an error of the last attempt if any.
+
+    Not a route itself, so a link cannot put words of its own on the page."""
     token = secrets.token_urlsafe(24)
     response = _page(request, "login.html", None, status, csrf=token, error=error)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
@@ -66,7 +77,7 @@ def login_page(request: Request, error: str | None = None, status: int = 200) ->
 
 
 @router.post("/login")
-def login(request: Request, identity: Field, password: Field, csrf: Field) -> Response:
+def login(request: Request, identity: Field, password: Field, csrf: Field = "") -> Response:
     """Check the password; start a session; go to the overview."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf):
@@ -86,7 +97,7 @@ def login(request: Request, identity: Field, password: Field, csrf: Field) -> Re
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Field) -> Response:
+def logout(request: Request, csrf: Field = "") -> Response:
     """End the session."""
     who = _viewer(request)
     _check_form(who, csrf)
@@ -110,7 +121,8 @@ def overview(request: Request) -> HTMLResponse:
 
 
 @router.get("/releases/{ref}")
-def release_page(request: Request, ref: ReleaseRef, notice: str | None = None) -> HTMLResponse:
+def release_page(request: Request, ref: ReleaseRef,
+                 notice: Annotated[str | None, Query(pattern=NOTICE_PATTERN)] = None) -> HTMLResponse:
     """A release: per environment its gates, changes, findings, decisions, and the actions you may take."""
     who = _viewer(request)
     return _release(request, who, ref, notice=notice)
@@ -140,8 +152,8 @@ def _abilities(who: Principal, detail: dict[str, Any]) -> dict[str, dict[str, bo
 
 
 @router.post("/releases/{ref}/decisions")
-def decide_form(request: Request, ref: ReleaseRef, environment: Field, kind: Field, csrf: Field,
-                reason: Annotated[str, Form()] = "") -> Response:
+def decide_form(request: Request, ref: ReleaseRef, environment: Field, kind: Field, csrf: Field = "",
+                reason: Field = "") -> Response:
     """Approve, reject or withdraw from the release page."""
     who = _viewer(request)
     try:
@@ -159,7 +171,8 @@ def decide_form(request: Request, ref: ReleaseRef, environment: Field, kind: Fie
 
 
 @router.post("/releases/{ref}/promotions")
-def promote_form(request: Request, ref: ReleaseRef, environment: Field, replacing: Field, csrf: Field) -> Response:
+def promote_form(request: Request, ref: ReleaseRef, environment: Field, replacing: Field = "none",
+                 csrf: Field = "") -> Response:
     """Promote from the release page (refused if another promotion won since the page was drawn)."""
     who = _viewer(request)
     server = server_of(request)
@@ -171,12 +184,12 @@ def promote_form(request: Request, ref: ReleaseRef, environment: Field, replacin
     except (Forbidden, UsageError) as exc:
         return _release(request, who, ref, 403 if isinstance(exc, Forbidden) else 422, error=str(exc))
     if not outcome.deployed:
-        return _release(request, who, ref, 409, outcome=outcome.to_json())
+        return _release(request, who, ref, status_of(outcome), outcome=outcome.to_json())
     return RedirectResponse(f"/releases/{outcome.release}?notice=promoted-{environment}", status_code=303)
 
 
 @router.post("/environments/{env}/rollback")
-def rollback_form(request: Request, env: EnvName, csrf: Field) -> Response:
+def rollback_form(request: Request, env: EnvName, csrf: Field = "") -> Response:
     """Roll an environment back to its previous release."""
     who = _viewer(request)
     server = server_of(request)
@@ -186,7 +199,8 @@ def rollback_form(request: Request, env: EnvName, csrf: Field) -> Response:
     except (Forbidden, UsageError) as exc:
         return _page(request, "missing.html", who, 403 if isinstance(exc, Forbidden) else 422, what=None,
                      error=str(exc))
-    return _release(request, who, outcome.release, 200 if outcome.deployed else 409, outcome=outcome.to_json())
+    return _release(request, who, outcome.release, 200 if outcome.deployed else status_of(outcome),
+                    outcome=outcome.to_json())
 
 
 @router.get("/modules")
