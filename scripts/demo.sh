@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's main command, after scripts/bootstrap.sh: the whole story on examples/fraud-detection.
+# The README's main command from a clean clone: set up .venv (scripts/bootstrap.sh), then the whole
+# story on examples/fraud-detection.
 #
 #   validate -> graph -> render every environment -> check -> keys init -> roles -> release create
 #   -> promote dev -> staging -> (prod refused: soak, approvals) -> approvals by two role holders
@@ -11,14 +12,8 @@
 # so the story is the same on every run. Exit 0 when every step did what it should.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -x "$repo/.venv/bin/buttress" ]; then
-  bt="$repo/.venv/bin/buttress"
-elif command -v buttress >/dev/null 2>&1; then
-  bt="$(command -v buttress)"
-else
-  echo "demo: buttress is not installed; run: bash scripts/bootstrap.sh" >&2
-  exit 2
-fi
+bash "$repo/scripts/bootstrap.sh"
+bt="$repo/.venv/bin/buttress"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/buttress-demo.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

@@ -17,9 +17,6 @@ from tests.conftest import SHARED
 
 CASES = sorted(p for p in (SHARED / "acceptance").iterdir() if (p / "case.json").exists())
 
-# Commands whose issues have not landed yet: their cases are expected to fail (strictly).
-PENDING: dict[str, str] = {"render": "issue 3 (render)"}
-
 
 def _matches(finding: dict[str, Any], want: dict[str, Any]) -> bool:
     return all(finding.get(k) == v for k, v in want.items())
@@ -30,11 +27,8 @@ def _written_text(root: Path) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_acceptance_case(case: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_acceptance_case(case: Path, tmp_path: Path) -> None:
     spec = json.loads((case / "case.json").read_text())
-    command = spec["args"][0]
-    if command in PENDING:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"needs {PENDING[command]}"))
     work = tmp_path / case.name
     shutil.copytree(case, work)
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}

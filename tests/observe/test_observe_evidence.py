@@ -79,7 +79,7 @@ def test_not_applicable_controls_say_why(prod: tuple[dict[str, Any], str]) -> No
     assert cluster["status"] == "not applicable"
     assert cluster["reason"] == "no rendered ClusterRole, ClusterRoleBinding object in this environment"
     assert cluster["evidence"] == [] and cluster["modules"] == []
-    assert _control(report, "capacity-headroom")["status"] == "not applicable"
+    assert _control(report, "capacity-headroom")["status"] == "pass"  # prod carries the peak scenario
     assert _reference(report, "nist-800-53", "AC-6(3)")["status"] == "not applicable"
     assert "Not applicable: no rendered ClusterRole, ClusterRoleBinding object in this environment." in md
 
@@ -202,3 +202,10 @@ def test_report_is_deterministic_and_independent_of_the_path_spelling(example: V
     assert first == again == evidence_files(check(relative, ["staging"], AT), relative, "staging")
     with pytest.raises(ValueError, match="dev"):
         evidence_files(check(example, ["staging"], AT), example, "dev")
+
+
+def test_capacity_shortfall_fails_in_dev(example: Validated) -> None:
+    report, _ = _evidence(example, "dev")
+    headroom = _control(report, "capacity-headroom")
+    assert headroom["status"] == "fail"
+    assert sorted({f["module"] for f in headroom["findings"]}) == ["features", "scorer"]

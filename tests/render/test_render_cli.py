@@ -84,6 +84,10 @@ def test_valid_example_renders_a_layout_kustomize_consumes(cli: CLI, fraud: Path
     kinds = {d["kind"] for d in objects}
     assert {"Namespace", "Rollout", "StatefulSet", "NetworkPolicy", "ExternalSecret"} <= kinds
     assert f"bundle digest {manifest['digest']}" in run.stdout
+    evidence = json.loads(files["prod/compliance/report.json"])  # the check's evidence, not a resource
+    assert evidence["environment"] == "prod" and evidence["blocked"] is False
+    assert files["prod/compliance/report.md"].startswith(b"# Compliance evidence: fraud-detection / prod")
+    assert not any(p.startswith("compliance/") for p in listed)
     kustomize = shutil.which("kubectl")
     if kustomize is None:
         pytest.skip("kubectl is not installed")

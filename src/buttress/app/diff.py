@@ -31,6 +31,8 @@ from buttress.render.yamlio import load_all
 
 _ABSENT = object()
 _DERIVED = {KUSTOMIZATION, MANIFEST}
+_EVIDENCE = "compliance/"
+"""Evidence files of a render (they record the check as of a date, not what is deployed): not compared."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def _objects(files: dict[str, bytes], where: str,
     objects: dict[Key, tuple[ObjectRef, Any]] = {}
     plain: dict[str, bytes] = {}
     for path, content in sorted(files.items()):
-        if path in _DERIVED:
+        if path in _DERIVED or path.startswith(_EVIDENCE):
             continue
         docs: list[Any] = []
         if path.endswith((".yaml", ".yml")):

@@ -159,8 +159,8 @@ class _Evidence:
             return f"no rendered {', '.join(sorted(control.kinds))} object in this environment"
         if control.scope == "waivers" and not self.bp.spec.policies.waivers:
             return "the blueprint declares no waivers"
-        if control.scope == "supplied":
-            return "computed by `buttress capacity`; no result was supplied to this check"
+        if control.scope == "supplied" and not self.bp.spec.scenarios:
+            return "the blueprint declares no load scenarios to size against"
         return None
 
 

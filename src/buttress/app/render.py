@@ -3,10 +3,12 @@
 Per environment ``<env>/``: one YAML file per Kubernetes object (``<module>/<kind>-<name>.yaml``,
 namespace-wide objects at the top), the files of every renderer in ``EXTRA_RENDERERS`` (monitoring,
 dashboards, runbooks; their paths are relative to the environment folder), and a
-``kustomization.yaml`` listing every resource file. The bundle ends with ``bundle.json``.
-Pure: writing is ``buttress.render.bundle.write_atomic``'s job. ``render_checked`` runs the check
-first and renders only when no environment is blocked (``buttress render``'s contract). Called by
-``buttress render``, ``buttress diff`` and the release flow.
+``kustomization.yaml`` listing every resource file. Given the check report of the environment, it
+also holds the compliance evidence (``compliance/report.md`` and ``.json``, from ``app.evidence``;
+not resources). The bundle ends with ``bundle.json``. Pure: writing is
+``buttress.render.bundle.write_atomic``'s job. ``render_checked`` runs the check first and renders
+only when no environment is blocked (``buttress render``'s contract). Called by ``buttress render``,
+``buttress diff`` and the release flow.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from buttress.app.check import check
+from buttress.app.evidence import evidence_files
 from buttress.app.validate import Validated
 from buttress.errors import UsageError
 from buttress.model.graph import Graph
@@ -101,23 +104,29 @@ def require_environment(validated: Validated, env_name: str) -> None:
                          f" (environments: {', '.join(names)})")
 
 
-def _environment(validated: Validated, env_name: str) -> dict[str, bytes]:
+def _environment(validated: Validated, env_name: str, report: CheckReport | None) -> dict[str, bytes]:
     require_environment(validated, env_name)
     files = environment_files(validated.blueprint, validated.environments[env_name], validated.graphs[env_name])
+    if report is not None and env_name in report.environments:
+        evidence = evidence_files(report, validated, env_name)
+        if evidence.keys() & files.keys():
+            raise AssertionError(f"the compliance evidence overwrites rendered files: {sorted(evidence.keys() & files.keys())}")
+        files.update(evidence)
     return {f"{env_name}/{path}": content for path, content in files.items()}
 
 
-def render_environments(validated: Validated, env_names: list[str]) -> Bundle:
-    """The bundle of ``env_names`` (each under ``<env>/``), with ``bundle.json``."""
+def render_environments(validated: Validated, env_names: list[str], report: CheckReport | None = None) -> Bundle:
+    """The bundle of ``env_names`` (each under ``<env>/``), with ``bundle.json``; with the
+    compliance evidence of every environment that ``report`` (their check) covers."""
     files: dict[str, bytes] = {}
     for name in env_names:
-        files.update(_environment(validated, name))
+        files.update(_environment(validated, name, report))
     return Bundle(files).with_manifest()
 
 
-def render_environment(validated: Validated, env_name: str) -> Bundle:
-    """The bundle of one environment: ``<env>/...`` and ``bundle.json``."""
-    return render_environments(validated, [env_name])
+def render_environment(validated: Validated, env_name: str, report: CheckReport | None = None) -> Bundle:
+    """The bundle of one environment: ``<env>/...`` and ``bundle.json`` (and its evidence, given ``report``)."""
+    return render_environments(validated, [env_name], report)
 
 
 def render_all(validated: Validated) -> Bundle:
@@ -129,8 +138,9 @@ def render_checked(validated: Validated, env_names: list[str], at: dt.date | Non
                    cache: Path | None = None) -> tuple[CheckReport, Bundle | None]:
     """Check ``env_names`` as of ``at`` (default today), then render them — only when none is blocked.
 
-    Returns the check report and the bundle, or ``None`` for the bundle when an environment is
-    blocked: a blocked render produces nothing at all, not even the environments that pass.
+    Returns the check report and the bundle (with each environment's compliance evidence from that
+    report), or ``None`` for the bundle when an environment is blocked: a blocked render produces
+    nothing at all, not even the environments that pass.
     ``cache`` is the Rego verdict cache folder ``check`` keeps between runs (None: none).
     """
     for name in env_names:
@@ -138,4 +148,4 @@ def render_checked(validated: Validated, env_names: list[str], at: dt.date | Non
     report = check(validated, env_names, at, cache=cache)
     if report.blocked:
         return report, None
-    return report, render_environments(validated, env_names)
+    return report, render_environments(validated, env_names, report)
