@@ -23,6 +23,10 @@ CASES: list[tuple[str, str, str, str]] = [
      '    env: {API_URL: "https://svc:hunter2hunter2@api.example.com"}\n    capacity: {serviceTime: 4ms, concurrency: 8}'),
     ("secret-inline", "prod", "labels: {cost-centre: risk-ml-training}",
      "labels: {cost-centre: risk-ml-training, build: Zq8rT2mLx9VbN4cW7kPs3HdJ}"),
+    ("secret-inline", "prod", "description: Scores card transactions in real time",
+     "description: Scores (token ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG) card transactions in real time"),
+    ("secret-inline", "staging", "description: Black-Friday evening peak.",
+     "description: Black-Friday evening peak, replayed with api key AKIAIOSFODNN7EXAMPLE."),
     ("image-digest", "prod", "risk/scorer@sha256:1f2e3d4c5b6a79880f1e2d3c4b5a69788f9e0d1c2b3a49586f7e8d9c0b1a2f3e",
      "risk/scorer:2.3.1"),
     ("image-registry", "prod", "image: registry.example.com/risk/features@", "image: docker.io/risk/features@"),
@@ -106,3 +110,12 @@ def test_every_evaluated_control_has_a_firing_case() -> None:
     resolved_scopes = {"module", "environment", "waivers"}
     wanted = {c.id for c in CATALOG if c.scope in resolved_scopes}
     assert wanted - covered == set()
+
+
+def test_a_secret_outside_the_modules_is_located_and_never_echoed(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "description: Scores card transactions in real time",
+         "description: Scores (token ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG) card transactions in real time")
+    report = check(validate(fraud, ["prod"]), ["prod"], AT)
+    [hit] = [f for f in report.findings if f.control == "secret-inline"]
+    assert hit.module is None and hit.location is not None and hit.location.line == 4
+    assert "ghp_" not in hit.message and hit.message.startswith("description holds what looks like")

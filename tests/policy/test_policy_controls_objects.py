@@ -134,7 +134,37 @@ CHANGES: list[tuple[str, Callable[[list[Obj]], None]]] = [
     ("rbac-cluster-scope", lambda o: o[3].update(kind="ClusterRole")),
     ("sa-token-mount", _set(_pod, "automountServiceAccountToken", True)),
     ("sa-token-mount", lambda o: o.pop(4)),
+    ("disruption-budget", lambda o: o[1]["spec"].update(replicas=3)),
+    ("disruption-budget", lambda o: o.append(autoscaler(min_replicas=2))),
 ]
+
+
+def autoscaler(min_replicas: int) -> Obj:
+    """An HPA scaling the Deployment from ``min_replicas``."""
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "scorer"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "scorer"},
+                     "minReplicas": min_replicas, "maxReplicas": 10}}
+
+
+def budget(labels: dict[str, str]) -> Obj:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "scorer"},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels}}}
+
+
+def _replicated(objects: list[Obj]) -> list[Obj]:
+    objects[1]["spec"]["template"]["metadata"] = {"labels": {"app.kubernetes.io/name": "scorer", "tier": "api"}}
+    objects.append(autoscaler(min_replicas=3))
+    return objects
+
+
+def test_a_budget_selecting_the_pods_satisfies_disruption_budget() -> None:
+    objects = _replicated(secure_set())
+    assert "disruption-budget" in fire(objects)
+    assert fire([*objects, budget({"app.kubernetes.io/name": "scorer"})]) == {}
+    wrong = fire([*objects, budget({"app.kubernetes.io/name": "features"})])
+    assert wrong == {"disruption-budget": ["Deployment/scorer: runs 3 replicas but no PodDisruptionBudget selects its "
+                                           "pods; a node drain may evict them all at once"]}
+    assert fire(_replicated(secure_set())[:-1]) == {}  # one replica (no autoscaler): no budget needed
 
 
 def fire(objects: list[Obj]) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ Used by ``policy.evaluate``, ``policy.waivers``, the reports, ``buttress control
 
 from __future__ import annotations
 
-from buttress.policy.catalog import architecture, data, network, operations, release, supply_chain, workload
+from buttress.policy.catalog import architecture, availability, data, network, operations, release, supply_chain, workload
 from buttress.policy.catalog.base import Control, EnvContext, Hit, Mappings
 
 CATALOG: tuple[Control, ...] = (
@@ -18,6 +18,7 @@ CATALOG: tuple[Control, ...] = (
     *release.CONTROLS,
     *workload.CONTROLS,
     *network.CONTROLS,
+    *availability.CONTROLS,
 )
 BY_ID: dict[str, Control] = {c.id: c for c in CATALOG}
 

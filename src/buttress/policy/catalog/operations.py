@@ -147,6 +147,6 @@ CONTROLS = (
                     "served within scaling.replicas.max, a warning where the ramp to the peak outpaces scaling "
                     "and breaks the latency objective on the way.",
         fix="Raise scaling.replicas.max, lower the service time (capacity.serviceTime), or revisit the scenario; "
-            "run `buttress plan` to see the numbers.",
+            "run `buttress capacity PATH --env E` to see the numbers.",
         mappings=Mappings(nist=("CP-2(2)", "SC-5", "SC-6"), soc2=("A1.1",), iso27001=("8.6",))),
 )

@@ -1,4 +1,5 @@
-"""Supply-chain and secrets controls over resolved modules: inline secrets, image digests and registries."""
+"""Supply-chain and secrets controls: inline secrets (in every resolved module and everywhere else a
+value is written in the blueprint), image digests and registries."""
 
 from __future__ import annotations
 
@@ -29,8 +30,18 @@ def _strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
         yield path, value
 
 
-def secret_inline(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
-    """Every string the module writes, except secret references, must not look like a secret."""
+_MERGED_INTO_MODULES = frozenset({"modules", "defaults"})
+"""Top-level keys whose values reach the resolved modules (scanned there, once per module)."""
+
+
+def _secret_hit(path: KeyPath, reason: str, module: str | None) -> Hit:
+    where = ".".join(str(p) for p in path)
+    return Hit(f"{where} holds what looks like {reason}; the value is not shown. Move it to a secret store and "
+               "reference it under a module's secrets: (vault://path#key)", path, module=module)
+
+
+def _module_secrets(m: ResolvedModule) -> Iterator[Hit]:
+    """Every string the module writes, except secret references and typed values."""
     for key, value in m.data.items():
         if key in _NOT_SCANNED:
             continue
@@ -38,9 +49,31 @@ def secret_inline(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
             name = str(path[-1]) if key == "env" else None
             reason = looks_secret(text, name=name, entropy_check=key in _ENTROPY_KEYS)
             if reason:
-                where = ".".join(str(p) for p in path)
-                yield Hit(f"{where} holds what looks like {reason}; the value is not shown. Move it to a secret "
-                          "store and reference it under secrets: (vault://path#key)", path)
+                yield _secret_hit(path, reason, m.name)
+
+
+def _blueprint_secrets(data: Any) -> Iterator[Hit]:
+    """Every other string of the blueprint file: description, externals, environments (their overrides
+    reach the modules), scenarios, policies and waivers. Known token formats only: free text there
+    (descriptions, reasons) is not judged by its randomness."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if key in _MERGED_INTO_MODULES:
+            continue
+        for path, text in _strings(value, (key,)):
+            if key == "environments" and len(path) > 2 and path[2] == "overrides":
+                continue
+            reason = looks_secret(text, name=None, entropy_check=False)
+            if reason:
+                yield _secret_hit(path, reason, None)
+
+
+def secret_inline(ctx: EnvContext) -> Iterator[Hit]:
+    """No string written in the blueprint, except secret references, looks like a secret."""
+    for m in ctx.environment.modules.values():
+        yield from _module_secrets(m)
+    yield from _blueprint_secrets(ctx.blueprint.document.data)
 
 
 def image_digest(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
@@ -72,7 +105,7 @@ def image_mutable_tag(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
 
 CONTROLS = (
     Control(
-        id="secret-inline", title="No secret values written in the blueprint", severity="error", scope="module",
+        id="secret-inline", title="No secret values written in the blueprint", severity="error", scope="environment",
         check=secret_inline,
         explanation="A value that looks like a credential (known token formats, private keys, passwords in URLs, "
                     "or a high-entropy string in env, args, command or labels) was written where anyone who can "
