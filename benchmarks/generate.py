@@ -1,5 +1,7 @@
 """Generate valid blueprints of N modules for benchmarks: a layered dependency graph (no cycles,
-compatible contracts), two patterns, externals, three environments with overrides, a scenario.
+compatible contracts), one pattern, an external, three environments (dev overrides every tenth
+module's replicas), and a peak scenario that every environment carries (so ``check`` and
+``render`` pass: a module gets a quarter of a request per caller's request, so load decays with depth).
 
 Usage: ``python -m benchmarks.generate N FOLDER``. Called by every ``benchmarks/bench_*.py``.
 """
@@ -41,9 +43,9 @@ def _module(i: int, rng: random.Random, services: list[int]) -> tuple[str, dict[
         module["provides"] = {"api": {"protocol": "http", "port": 8080, "version": f"1.{rng.randint(2, 9)}.0"}}
         module["slo"] = {"availability": "99.9%", "latency": {"p95": "200ms"}}
         module["capacity"] = {"serviceTime": f"{rng.randint(2, 20)}ms", "concurrency": 4,
-                              "calls": {f"m{d:05d}.api": 1 for d in deps}}
+                              "calls": {f"m{d:05d}.api": 0.25 for d in deps}}
     if kind in ("service", "worker"):
-        module["scaling"] = {"replicas": {"min": 2, "max": rng.randint(4, 20)}, "targets": {"cpu": "70%"}}
+        module["scaling"] = {"replicas": {"min": 2, "max": rng.randint(30, 60)}, "targets": {"cpu": "70%"}}
     if kind == "worker":
         module["slo"] = {"availability": "99.5%"}
     if kind == "cronjob":

@@ -129,3 +129,24 @@ def test_a_value_shared_by_several_places_is_written_in_full_at_each() -> None:
     text = yamlio.dump(doc)  # multi-line strings: the PyYAML path
     assert "&" not in text and "*" not in text
     assert yaml.load(text, Loader=yaml.CSafeLoader) == doc
+
+
+def _walk_is_safe(obj: object) -> bool:
+    """The reference: no key or value of ``obj`` is risky, by walking it."""
+    if isinstance(obj, str):
+        return not yamlio._risky(obj)
+    if isinstance(obj, dict):
+        return all(_walk_is_safe(k) and _walk_is_safe(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return all(_walk_is_safe(v) for v in obj)
+    return True
+
+
+@settings(max_examples=500, deadline=None)
+@given(doc=st.dictionaries(_TEXT, _DOC, max_size=5))
+def test_fast_risk_scan_never_misses_what_the_walk_finds(doc: dict[str, object]) -> None:
+    fast = yamlio._for_yaml_rs(doc)
+    if fast:
+        assert _walk_is_safe(doc)
+    if not any(c in repr(doc) for c in '"\\'):  # without quotes or backslashes the two agree exactly
+        assert fast == _walk_is_safe(doc)
