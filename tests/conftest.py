@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 EXAMPLES = REPO / "examples"
 FRAUD = EXAMPLES / "fraud-detection"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rego_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Rego verdicts the tests keep go to a throw-away folder (inherited by subprocesses), never
+    to the user's ~/.cache/buttress."""
+    folder = tmp_path_factory.mktemp("rego-cache")
+    before = os.environ.get("BUTTRESS_CACHE_DIR")
+    os.environ["BUTTRESS_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("BUTTRESS_CACHE_DIR", None)
+    else:
+        os.environ["BUTTRESS_CACHE_DIR"] = before
 
 
 @dataclass

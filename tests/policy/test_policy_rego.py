@@ -38,6 +38,14 @@ warn_service_ports contains msg if {
 """
 
 
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the Rego verdict cache of every test here in a temporary folder, never in the home."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("BUTTRESS_CACHE_DIR", str(folder))
+    return folder
+
+
 def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run the CLI in-process, capturing file descriptors (the Rego engine writes to fd 1)."""
     capfd.readouterr()

@@ -12,7 +12,7 @@ and enforcement treatment. Called by ``buttress check``, ``buttress render`` and
 from __future__ import annotations
 
 import datetime as dt
-import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +22,7 @@ from buttress.app.capacity_check import headroom_findings
 from buttress.app.validate import Validated
 from buttress.model.parse import Blueprint, inside_folder
 from buttress.model.resolve import Environment
-from buttress.policy import enforcement, waivers
+from buttress.policy import enforcement, rego_cache, waivers
 from buttress.policy.catalog import BY_ID, for_profile
 from buttress.policy.catalog.base import EnvContext
 from buttress.policy.catalog.kube import module_of, ref
@@ -105,31 +105,36 @@ def _env_location(bp: Blueprint, env: str) -> Location:
     return Location(mark.file, mark.line, mark.column)
 
 
-def cache_file(folder: Path, policies: PolicySet) -> Path:
-    """Where verdicts of this policy set are kept between runs, inside ``folder``."""
-    return folder / f"rego-{policies.digest[:24]}.json"
+def cache_folder(requested: Path | None, bp: Blueprint) -> Path | None:
+    """Where Rego verdicts are kept between runs; None when caching is off.
+
+    ``requested`` None turns the cache off (``--no-cache``); so does ``BUTTRESS_CACHE_DIR=off``,
+    and any other value of it names the folder. A folder inside the blueprint's checkout (the
+    old default, ``.buttress/cache``) is never used — a pull request could commit one — and the
+    user cache folder (``rego_cache.cache_dir``) is used instead.
+    """
+    if requested is None:
+        return None
+    if os.environ.get(rego_cache.ENV_VAR, "").strip():
+        return rego_cache.cache_dir()
+    folder = requested.expanduser().resolve()
+    return rego_cache.cache_dir() if folder == bp.folder or bp.folder in folder.parents else folder
 
 
-def _load_cache(folder: Path | None, policies: PolicySet | None) -> None:
-    if folder is None or policies is None:
-        return
-    try:
-        policies.import_cache(json.loads(cache_file(folder, policies).read_text()))
-    except (OSError, ValueError):
-        return  # no cache yet, or unreadable: evaluate everything
+def cache_file(folder: Path, bp: Blueprint, policies: PolicySet) -> Path:
+    """The verdict file of this blueprint (by resolved path) and policy set, inside ``folder``."""
+    return rego_cache.cache_file(folder, str(Path(bp.file).resolve()), policies.digest)
 
 
-def _save_cache(folder: Path | None, policies: PolicySet | None) -> None:
-    if folder is None or policies is None or not policies.evaluations:
-        return
-    target = cache_file(folder, policies)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(policies.export_cache(), separators=(",", ":")))
-        tmp.replace(target)
-    except OSError:
-        return  # a read-only checkout: the cache is an optimisation only
+def _load_cache(folder: Path | None, bp: Blueprint, policies: PolicySet | None) -> None:
+    if folder is not None and policies is not None:
+        policies.import_cache(rego_cache.read(cache_file(folder, bp, policies), policies.digest))
+
+
+def _save_cache(folder: Path | None, bp: Blueprint, policies: PolicySet | None) -> None:
+    if folder is not None and policies is not None and policies.cache_changed:
+        entries = policies.export_cache(rego_cache.MAX_ENTRIES)
+        rego_cache.write(cache_file(folder, bp, policies), policies.digest, entries)
 
 
 def check(validated: Validated, environments: list[str] | None = None, at: dt.date | None = None, *,
@@ -139,15 +144,17 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
 
     ``extra_findings`` are findings computed elsewhere (their ``environment`` must be set); they
     are waived and enforced like the built-in ones. ``policies`` defaults to the blueprint's own.
-    ``cache`` is a folder where Rego verdicts are kept between runs, keyed by (policy digest,
-    input digest), so that unchanged objects are not evaluated again (None: no persistent cache).
+    ``cache`` is a folder where Rego verdicts are kept between runs, signed and keyed by (policy
+    digest, engine version, input digest), so that unchanged objects are not evaluated again
+    (None: no persistent cache; see ``cache_folder`` for the environment and the checkout).
     """
     bp = validated.blueprint
     at = at or dt.date.today()
     names = environments or list(validated.environments)
     controls = for_profile(bp.spec.policies.profile)
     policies = policies if policies is not None else policy_set(bp)
-    _load_cache(cache, policies)
+    cache = cache_folder(cache, bp)
+    _load_cache(cache, bp, policies)
     rules = policies.rules() if policies else {}
     known = set(BY_ID) | {f"rego:{r}" for r in rules}
     reviewed = waivers.review(bp, at, known)
@@ -169,6 +176,6 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
         found.sort(key=Finding.sort_key)
         blocked = bool(enforcement.blocking(found, mode, fail_on_warn=fail_on_warn))
         results[name] = EnvironmentResult(name, mode, blocked, found)
-    _save_cache(cache, policies)
+    _save_cache(cache, bp, policies)
     rule_locations = {f"rego:{r}": Location(f.display, line, 1) for r, (f, line) in rules.items()}
     return CheckReport(str(bp.spec.name), bp.file, at, results, controls, rule_locations)

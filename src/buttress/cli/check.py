@@ -25,6 +25,7 @@ from buttress.policy import enforcement
 from buttress.policy.catalog import BY_ID, CATALOG, control
 from buttress.policy.catalog.base import Control
 from buttress.policy.catalog_doc import render_markdown
+from buttress.policy.rego_cache import cache_dir
 from buttress.policy.reports import reporter
 
 PathArg = Annotated[Path, typer.Argument(help="A blueprint file, or a folder holding blueprint.yaml.")]
@@ -56,8 +57,8 @@ def command(
     at: Annotated[str | None, typer.Option("--at", help="Evaluation date for waivers, YYYY-MM-DD "
                                            "(default: today).")] = None,
     fail_on_warn: Annotated[bool, typer.Option("--fail-on-warn", help="Block on warnings too.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not keep Rego verdicts in "
-                                           ".buttress/cache beside the blueprint.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not keep Rego verdicts between runs (kept, "
+                                           "signed, in $BUTTRESS_CACHE_DIR or ~/.cache/buttress).")] = False,
 ) -> int:
     """Check a blueprint against the built-in controls and the organisation's Rego policies.
 
@@ -69,7 +70,7 @@ def command(
     """
     when = _date(at)
     validated = validate(path, env)
-    cache = None if no_cache else validated.blueprint.folder / ".buttress" / "cache"
+    cache = None if no_cache else cache_dir()
     result = check(validated, env, when, fail_on_warn=fail_on_warn, cache=cache)
     color = fmt is CheckFormat.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(reporter(fmt.value)(result, color=color))

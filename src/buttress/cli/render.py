@@ -24,6 +24,7 @@ from buttress.app.validate import validate
 from buttress.cli.output import Format, print_json, stdout
 from buttress.errors import UsageError
 from buttress.policy import enforcement
+from buttress.policy.rego_cache import cache_dir
 from buttress.policy.reports import reporter
 from buttress.policy.results import CheckReport
 from buttress.render.bundle import Bundle, refuse_unsafe_target, write_atomic
@@ -100,8 +101,8 @@ def command(
     fmt: Annotated[Format, typer.Option("--format", help="Summary format.")] = Format.text,
     at: Annotated[dt.datetime | None, typer.Option("--at", formats=["%Y-%m-%d"], metavar="DATE", help="Evaluation date for "
                                                    "waivers, YYYY-MM-DD (default: today).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not keep Rego verdicts in "
-                                           ".buttress/cache beside the blueprint.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not keep Rego verdicts between runs (kept, "
+                                           "signed, in $BUTTRESS_CACHE_DIR or ~/.cache/buttress).")] = False,
 ) -> int:
     """Check a blueprint, then render Kubernetes manifests for its environments into DIR/<env>/.
 
@@ -114,7 +115,7 @@ def command(
     validated = validate(path, env or None)
     refuse_unsafe_target(out, keep=[validated.blueprint.folder])
     names = list(dict.fromkeys(env)) if env else list(validated.environments)
-    cache = None if no_cache else validated.blueprint.folder / ".buttress" / "cache"
+    cache = None if no_cache else cache_dir()
     report, bundle = render_checked(validated, names, at.date() if at else None, cache=cache)
     if bundle is None:
         _report_blocked(report, out)

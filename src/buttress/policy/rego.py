@@ -4,9 +4,11 @@
 ``buttress policy test``), compiles one bundle per package queried (``blueprint``, ``main``) once,
 and turns parse errors into located ``BlueprintError``s. ``PolicySet.evaluate`` runs one
 package over a batch of inputs with the compiled bundle, caching verdicts by (policy digest,
-input digest) so an unchanged input is never evaluated twice. Rules named ``deny_*`` and
-``violation_*`` yield errors, ``warn_*`` warnings; each yields message strings (or ``{"msg": ...}``).
-Called by ``app.check`` and ``app.policy_test``; the only module that imports the Rego engine.
+engine version, package, input digest) so an unchanged input is never evaluated twice; the
+policy digest covers the files' exact bytes only, not the path they were named by. Rules named
+``deny``/``violation`` (and ``deny_*``, ``violation_*``) yield errors, ``warn``/``warn_*``
+warnings, in every shape conftest accepts (``rego_batch.rule_results``). Called by ``app.check``
+and ``app.policy_test``; with ``rego_batch`` and ``rego_worker``, the only modules importing the engine.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import regopy
 
 from buttress.errors import BlueprintError, Problem
+from buttress.policy import rego_cache
 from buttress.policy.findings import Severity
 from buttress.policy.rego_batch import evaluate_batch, rule_severity
 
@@ -43,6 +46,8 @@ class RegoFile:
     display: str
     source: str
     package: str
+    sha256: str = ""
+    """The digest of the file's exact bytes."""
 
     def line_of(self, rule: str) -> int:
         """The line where ``rule`` is first defined (1 if not found)."""
@@ -103,18 +108,31 @@ def read_policy_files(folders: list[tuple[Path, str]], *, tests: bool) -> list[R
         for path in paths:
             if path.name.endswith("_test.rego") and not tests:
                 continue
-            source = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+            source = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
             shown = display if path == folder else str(Path(display) / path.relative_to(folder))
             m = _PACKAGE.search(source)
             if m is None:
                 raise BlueprintError([Problem(shown, 1, 1, "Rego file has no package declaration")])
-            out.append(RegoFile(path, shown, source, m.group(1)))
+            out.append(RegoFile(path, shown, source, m.group(1), hashlib.sha256(raw).hexdigest()))
     return out
 
 
-def input_digest(value: Any) -> str:
-    """A digest of one input document (canonical JSON)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+def input_digest(value: Any, salt: str = "") -> str:
+    """A digest of one input document (canonical JSON), after ``salt``."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(salt.encode() + text.encode()).hexdigest()
+
+
+def _verdict_row(row: Any) -> Verdict:
+    """A verdict from a saved ``[rule, severity, message, module]`` row; ValueError if malformed."""
+    if not isinstance(row, list) or len(row) != 4:
+        raise ValueError("not a verdict row")
+    rule, severity, message, module = row
+    if not (isinstance(rule, str) and severity in ("error", "warning") and isinstance(message, str)
+            and (module is None or isinstance(module, str)) and rule_severity(rule) == severity):
+        raise ValueError("not a verdict row")
+    return Verdict(rule, "error" if severity == "error" else "warning", message, module)
 
 
 @dataclass
@@ -125,6 +143,7 @@ class PolicySet:
     digest: str
     _bundles: dict[str, Any] = field(default_factory=dict, repr=False)
     _cache: dict[str, list[Verdict]] = field(default_factory=dict, repr=False)
+    _used: set[str] = field(default_factory=set, repr=False)
     evaluations: int = 0
     """Inputs evaluated by the engine (cache misses), for benchmarks and tests."""
 
@@ -162,7 +181,9 @@ class PolicySet:
         """
         if package not in self.packages:
             return [[] for _ in inputs]
-        keys = [f"{package}:{input_digest(v)}" for v in inputs]
+        salt = f"{self.digest}\0{rego_cache.engine_version()}\0{package}\0"
+        keys = [input_digest(v, salt) for v in inputs]
+        self._used.update(keys)
         missing: dict[str, Any] = {}
         for key, value in zip(keys, inputs, strict=True):
             if key not in self._cache and key not in missing:
@@ -179,19 +200,30 @@ class PolicySet:
                                     for r, s, m, mod in verdicts]
         return [self._cache[key] for key in keys]
 
-    def export_cache(self) -> dict[str, list[list[str | None]]]:
-        """The verdict cache as plain data (``package:input-digest`` -> verdicts), to persist."""
-        return {k: [[v.rule, v.severity, v.message, v.module] for v in vs] for k, vs in sorted(self._cache.items())}
+    @property
+    def cache_changed(self) -> bool:
+        """Whether saving the cache would change it: new verdicts, or entries this run did not use."""
+        return self.evaluations > 0 or len(self._cache) != len(self._used)
+
+    def export_cache(self, limit: int | None = None) -> dict[str, list[list[str | None]]]:
+        """The verdicts of the inputs this run evaluated or looked up (at most ``limit``), to persist.
+
+        Keys are digests of (policy digest, engine version, package, input); entries loaded from
+        an earlier run but not used by this one are left out, so the cache does not only grow.
+        """
+        keys = sorted(k for k in self._used if k in self._cache)[:limit]
+        return {k: [[v.rule, v.severity, v.message, v.module] for v in self._cache[k]] for k in keys}
 
     def import_cache(self, data: Any) -> None:
-        """Load verdicts saved by ``export_cache`` for this same policy digest; malformed data is ignored."""
+        """Load verdicts saved by ``export_cache``; malformed entries are ignored."""
         if not isinstance(data, dict):
             return
-        for key, verdicts in data.items():
+        for key, rows in data.items():
+            if not (isinstance(key, str) and len(key) == 64 and isinstance(rows, list)):
+                continue
             try:
-                self._cache[key] = [Verdict(str(r), "error" if s == "error" else "warning", str(m),
-                                            None if mod is None else str(mod)) for r, s, m, mod in verdicts]
-            except (TypeError, ValueError):
+                self._cache[key] = [_verdict_row(row) for row in rows]
+            except ValueError:
                 continue
 
     def _runtime_problem(self, package: str, value: Any) -> Problem:
@@ -232,7 +264,7 @@ def load_policies(folders: list[tuple[Path, str]], *, tests: bool = False) -> Po
         return None
     hasher = hashlib.sha256()
     for f in files:
-        hasher.update(f.display.encode() + b"\0" + f.source.encode() + b"\0")
+        hasher.update(f.sha256.encode() + b"\0")  # the bytes only: not the path they were named by
     policy = PolicySet(files, hasher.hexdigest())
     _interpreter(files)  # compile now: syntax errors surface before any evaluation
     return policy

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 from typing import Any
 
 import regopy
@@ -24,11 +25,19 @@ _worker: dict[str, Any] = {}
 """Per-process engine state of a worker (set by ``_init``; empty in the parent)."""
 
 
+_FAILURE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
+_WARNING = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
+
+
 def rule_severity(rule: str) -> str | None:
-    """``error`` for deny_/violation_ rules, ``warning`` for warn_ rules, None for anything else."""
-    if rule.startswith(("deny", "violation")):
+    """``error`` for deny/violation rules, ``warning`` for warn rules, None for anything else.
+
+    The names conftest recognises: ``deny``, ``violation``, ``warn``, each optionally followed by
+    ``_suffix`` parts (``deny_root``); a helper such as ``denylist`` is no rule.
+    """
+    if _FAILURE.match(rule):
         return "error"
-    if rule.startswith("warn"):
+    if _WARNING.match(rule):
         return "warning"
     return None
 
@@ -46,20 +55,55 @@ def binding(output: Any) -> Any:
     return first.get("bindings", {}).get("x")
 
 
+def _set_element(key: str) -> Any:
+    """One element of a set that rego-cpp returned as an object key (non-strings are serialised)."""
+    if key.startswith("{"):
+        try:
+            value = json.loads(key)
+        except ValueError:
+            return key
+        return value if isinstance(value, dict) and "msg" in value else key
+    return key
+
+
+def rule_results(rule: str, value: Any) -> list[Any]:
+    """The results one rule's value holds, in every shape a conftest policy produces.
+
+    - a set from ``deny contains msg if ...`` (Rego v1): a JSON array of messages or objects;
+    - a set from ``deny[msg] { ... }`` (classic syntax): rego-cpp returns it as an object keyed by
+      element, every value ``true`` (object elements serialised as text), ``{}`` when empty;
+    - a complete rule: a message string, or an object with ``msg``;
+    - a boolean rule (``deny_x if ...``): ``true`` yields the rule's name as message, else nothing.
+    """
+    if value is True:
+        return [rule]
+    if value is None or value is False or value == {}:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and all(v is True for v in value.values()):
+        return [_set_element(key) for key in value]
+    return [value]
+
+
+def _text(value: Any) -> str:
+    """A message as text: strings unchanged, anything else as compact JSON."""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 def verdict_tuples(value: Any) -> list[VerdictTuple]:
-    """Messages of the deny_/violation_/warn_ rules in a package's value, sorted by rule."""
+    """Messages of the deny/violation/warn rules in a package's value, sorted by rule."""
     out: list[VerdictTuple] = []
     for rule, result in sorted(value.items()) if isinstance(value, dict) else ():
         severity = rule_severity(rule)
         if severity is None:
             continue
-        items = result if isinstance(result, list) else [result] if result not in (None, False, True) else []
-        for item in items:
-            if isinstance(item, dict):
+        for item in rule_results(rule, result):
+            if isinstance(item, dict) and "msg" in item:
                 module = item.get("module")
-                out.append((rule, severity, str(item.get("msg", item)), module if isinstance(module, str) else None))
+                out.append((rule, severity, _text(item["msg"]), module if isinstance(module, str) else None))
             else:
-                out.append((rule, severity, str(item), None))
+                out.append((rule, severity, _text(item), None))
     return out
 
 
