@@ -49,8 +49,8 @@ def _breach_spans(m: ModulePlan) -> list[tuple[float, float]]:
         return []
     spans: list[tuple[float, float]] = []
     step = (m.trace.times[1] - m.trace.times[0]) / 60 if len(m.trace.times) > 1 else 0.0
-    for t, q in zip(_minutes(m.trace), m.trace.latency, strict=True):
-        if q > m.objective.seconds:
+    for t, broken in zip(_minutes(m.trace), m.trace.breached, strict=True):
+        if broken:
             if spans and abs(spans[-1][1] - t) < 1e-9:
                 spans[-1] = (spans[-1][0], t + step)
             else:

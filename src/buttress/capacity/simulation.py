@@ -66,6 +66,29 @@ class SimulationSettings:
     """Most requests simulated one by one per module and step."""
     excess_backlog: float = 50.0
     """Backlog, in service times, beyond which queued work is drained as a fluid."""
+    judge_window: float = 60.0
+    """Seconds of requests the objective is judged over (a step alone holds too few to tell a
+    quantile from sampling noise)."""
+    judge_samples: int = 400
+    """Fewest requests a judgement needs: the window reaches further back, up to ``judge_limit``."""
+    judge_limit: float = 300.0
+
+
+def judged_breaches(slow: list[int], total: list[int], allowed: float, step: float,
+                    settings: SimulationSettings) -> list[bool]:
+    """Per step, whether the share of requests slower than the objective over the window ending
+    with that step is above what the objective allows (``allowed`` = 1 - quantile). The window
+    covers ``judge_window`` seconds, or more (up to ``judge_limit``) until ``judge_samples``."""
+    base = max(math.ceil(settings.judge_window / step - 1e-9), 1)
+    limit = max(math.ceil(settings.judge_limit / step - 1e-9), base)
+    out = []
+    for i in range(len(total)):
+        lo = max(i + 1 - base, 0)
+        while lo > 0 and i + 1 - lo < limit and sum(total[lo:i + 1]) < settings.judge_samples:
+            lo -= 1
+        seen = sum(total[lo:i + 1])
+        out.append(seen > 0 and sum(slow[lo:i + 1]) > allowed * seen)
+    return out
 
 
 @dataclass(frozen=True)
@@ -84,11 +107,13 @@ class Trace:
     mean_wait: float
     """Mean time in queue over every simulated request, seconds."""
     breach_seconds: float | None
-    """Time the step's latency quantile was above the objective; None without objective."""
+    """Time the objective was broken (see ``breached``); None without objective."""
     budget_burned: float | None
     """Requests over the objective, as a fraction of the SLO window's latency error budget."""
     peak_burn_rate: float | None
     """Highest step's share of slow requests over the share the objective allows."""
+    breached: tuple[bool, ...] = ()
+    """Per step: whether the objective was broken over the judging window ending with the step."""
 
 
 def _settled(inputs: ModuleInputs, target: AutoscaleTarget, rate: float) -> int:
@@ -231,8 +256,10 @@ def simulate(inputs: ModuleInputs, peak: float, shape: RampShape, *, seed: int =
     times, rates, ready, desired, lat = [], [], [], [], []
     wait_sum = 0.0
     samples = 0
-    breach = bad = 0.0
+    bad = 0.0
     worst_share = 0.0
+    slow_counts: list[int] = []
+    step_counts: list[int] = []
     for i in range(steps):
         t = i * settings.step
         rate = peak * shape.factor(t + settings.step / 2)
@@ -248,22 +275,24 @@ def simulate(inputs: ModuleInputs, peak: float, shape: RampShape, *, seed: int =
         ready.append(run.ready)
         desired.append(run.spec)
         lat.append(q)
-        if len(latencies):
-            services = len(latencies)
+        services = len(latencies)
+        slow = services - int(np.searchsorted(latencies, objective, side="right")) if objective is not None else 0
+        slow_counts.append(slow)
+        step_counts.append(services)
+        if services:
             samples += services
             wait_sum += waited
-            if objective is not None:
-                share = (services - int(np.searchsorted(latencies, objective, side="right"))) / services
-                bad += share * rate * settings.step
-                worst_share = max(worst_share, share)
-                if q > objective:
-                    breach += settings.step
+            share = slow / services
+            bad += share * rate * settings.step
+            worst_share = max(worst_share, share)
     budget = peak_burn = breach_out = None
+    flags: list[bool] = []
     if inputs.objective is not None:
         allowed = 1.0 - inputs.objective.quantile
         normal = peak * (shape.baseline or 1.0)
         budget = bad / (allowed * normal * inputs.slo_window)
         peak_burn = worst_share / allowed
-        breach_out = breach
+        flags = judged_breaches(slow_counts, step_counts, allowed, settings.step, settings)
+        breach_out = settings.step * sum(flags)
     return Trace(inputs.name, tuple(times), tuple(rates), tuple(ready), tuple(desired), tuple(lat),
-                 wait_sum / samples if samples else 0.0, breach_out, budget, peak_burn)
+                 wait_sum / samples if samples else 0.0, breach_out, budget, peak_burn, tuple(flags))
