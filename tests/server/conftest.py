@@ -7,8 +7,10 @@ The PostgreSQL fixture is the ledger tests' own (``tests/ledger/conftest.py``), 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
+import hashlib
 import importlib.util
 import time
 import warnings
@@ -36,8 +38,56 @@ ledger_fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ledger_fixtures)
 postgres = ledger_fixtures.postgres
 POLICY: dict[str, Any] = ledger_fixtures.POLICY
-files_for = ledger_fixtures.files_for
 new_pg_database = ledger_fixtures.new_pg_database
+
+BLUEPRINT = """\
+blueprint: v1
+name: fraud-detection
+description: Scores card transactions.
+owner: risk-ml
+oncall: risk-ml-primary
+compliance:
+  frameworks: [soc2]
+  regions: [eu-west-1, eu-central-1]
+  registries: [registry.example.com/risk]
+modules:
+  scorer:
+    kind: service
+    description: Scores a transaction.
+    image: registry.example.com/risk/scorer@sha256:@DIGEST@
+    provides:
+      score-api: {protocol: http, port: 8080, version: 2.3.1}
+    resources: {cpu: 250m, memory: 512Mi}
+    data: {classification: internal}
+    scaling:
+      replicas: {min: 2, max: 4}
+      targets: {cpu: 70%}
+    slo:
+      availability: 99.9%
+environments:
+  dev:
+    namespace: fraud-dev
+    region: eu-west-1
+    enforcement: advisory
+  staging:
+    namespace: fraud-staging
+    region: eu-west-1
+    enforcement: mandatory
+    promotion:
+      from: dev
+  prod:
+    namespace: fraud-prod
+    region: eu-central-1
+    enforcement: mandatory
+    promotion:
+      from: staging
+      approvals: {count: 2, roles: [release-manager, security]}
+      soak: 24h
+      window: {days: [mon, tue, wed, thu], hours: "08:00-16:00", timezone: Europe/Berlin}
+policies:
+  profile: baseline
+"""
+"""A small clean blueprint whose promotion policy is ``POLICY``; its image digest is set per release tag."""
 
 T0 = "2026-12-01T09:00:00+00:00"  # a Tuesday, 10:00 in Berlin: inside prod's window
 PASSWORD = "correct horse battery staple"
@@ -97,17 +147,23 @@ class World:
             self._default = app = self._default or self.app()
         return TestClient(app, base_url="https://testserver", headers=headers)
 
-    def new_release(self, who: str = "carol", tag: str = "v2", findings: dict[str, Any] | None = None) -> str:
-        """Store another release through the API as ``who``; its ID."""
-        import base64
-
-        body = {"blueprint": "fraud-detection", "sourceDigest": "cd" * 32,
-                "files": {env: {p: base64.b64encode(c).decode() for p, c in paths.items()}
-                          for env, paths in files_for(tag).items()},
-                "policy": POLICY, "findings": findings or {}}
-        answer = self.client(who).post("/api/releases", json=body)
+    def new_release(self, who: str = "carol", tag: str = "v2") -> str:
+        """Have the server build another release from ``BLUEPRINT`` (at ``tag``) as ``who``; its ID."""
+        answer = self.client(who).post("/api/releases", json=source_body(blueprint_for(tag)))
         assert answer.status_code == 201, answer.text
         return str(answer.json()["id"])
+
+
+def blueprint_for(tag: str) -> str:
+    """``BLUEPRINT`` with an image digest distinct per ``tag``."""
+    return BLUEPRINT.replace("@DIGEST@", hashlib.sha256(tag.encode()).hexdigest())
+
+
+def source_body(blueprint: str, **others: str) -> dict[str, Any]:
+    """A ``POST /api/releases`` body: ``blueprint.yaml`` and ``others`` (path -> text), base64-encoded."""
+    files = {"blueprint.yaml": blueprint, **others}
+    return {"blueprintFile": "blueprint.yaml",
+            "source": {path: base64.b64encode(text.encode()).decode() for path, text in files.items()}}
 
 
 @pytest.fixture(autouse=True)
@@ -207,6 +263,12 @@ def serving(app: FastAPI) -> Iterator[str]:
 def serve() -> Callable[[FastAPI], contextlib.AbstractContextManager[str]]:
     """``serving`` for test modules (which cannot import this file)."""
     return serving
+
+
+@pytest.fixture(name="blueprint_source")
+def blueprint_source_fixture() -> Callable[..., dict[str, Any]]:
+    """``source_body(blueprint_for(tag), **others)`` for test modules; ``tag`` defaults to ``v1``."""
+    return lambda tag="v1", blueprint=None, **others: source_body(blueprint or blueprint_for(tag), **others)
 
 
 @pytest.fixture(name="build")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from typing import Any
 
@@ -68,12 +70,14 @@ def test_server_release_views(world: World) -> None:
     prod = detail["environmentDetails"]["prod"]
     assert {g["gate"]: g["passed"] for g in prod["gates"]}["approvals"] is False
     assert "0 of 2 approval(s)" in {g["gate"]: g["reason"] for g in prod["gates"]}["approvals"]
-    assert prod["changes"]["against"] is None and len(prod["changes"]["added"]) == 3
+    added = {a["file"] for a in prod["changes"]["added"]}
+    assert prod["changes"]["against"] is None and {"scorer/deployment-scorer.yaml", "scorer/service-scorer.yaml"} <= added
     assert detail["attestation"]["ok"] is True
     assert eve.get(f"/api/releases/{world.release[:8]}").json()["id"] == world.release
     assert eve.get(f"/api/releases/{world.release}/attestation").json()["ok"] is True
     assert eve.get(f"/api/releases/{world.release}/findings/prod").json() == []
-    assert eve.get(f"/api/releases/{world.release}/files/prod/service.yaml").text.startswith("kind: Service")
+    service = eve.get(f"/api/releases/{world.release}/files/prod/scorer/service-scorer.yaml").text
+    assert "kind: Service\n" in service and "namespace: fraud-prod" in service
     assert eve.get(f"/api/releases/{world.release}/files/prod/nope.yaml").status_code == 404
     assert eve.get("/api/releases/rel-000000000000").status_code == 404
     assert eve.get("/api/releases/%20bad%20/findings/prod").status_code == 422
@@ -85,24 +89,39 @@ def test_server_diff_between_releases_and_environments(world: World) -> None:
     second = world.new_release("carol", "v2")
     eve = world.client("eve")
     diff = eve.get(f"/api/releases/{second}/diff", params={"environment": "prod", "against": world.release}).json()
-    [changed] = diff["changed"]
-    assert changed["kind"] == "Deployment" and changed["changes"][0]["to"] == "v2"
+    [deployment] = [c for c in diff["changed"] if c["kind"] == "Deployment"]
+    image = {c["path"]: c for c in deployment["changes"]}["spec.template.spec.containers[scorer].image"]
+    assert image["to"].endswith(hashlib.sha256(b"v2").hexdigest())
+    assert not diff["added"] and not diff["removed"]
     envs = eve.get(f"/api/releases/{second}/diff", params={"environment": "prod", "againstEnvironment": "dev"}).json()
-    assert [a["file"] for a in envs["added"]] == ["config/prod.yaml"]
+    assert [a["file"] for a in envs["added"]] == ["namespace-fraud-prod.yaml"]
+    assert [r["file"] for r in envs["removed"]] == ["namespace-fraud-dev.yaml"]
     assert eve.get(f"/api/releases/{second}/diff", params={"environment": "qa"}).status_code == 404
     assert eve.get(f"/api/releases/{second}/diff").status_code == 422
 
 
-def test_server_release_creation_from_ci(world: World) -> None:
+def test_server_release_creation_from_ci(world: World, blueprint_source: Any) -> None:
     rid = world.new_release("carol", "ci")
     assert world.client("eve").get(f"/api/releases/{rid}").json()["creator"] == "carol"
     carol = world.client("carol")
-    bad = {"blueprint": "x", "sourceDigest": "00" * 32, "files": {"dev": {"a": "!!"}},
-           "policy": {"dev": {"enforcement": "advisory"}}}
-    assert carol.post("/api/releases", json=bad).status_code == 422
-    assert carol.post("/api/releases", json=bad | {"files": {"dev": {"a": "YQ=="}}, "policy": {}}).status_code == 422
-    zone = {"dev": {"enforcement": "advisory", "promotion": {"window": {"timezone": "Mars/Olympus"}}}}
-    assert carol.post("/api/releases", json=bad | {"files": {"dev": {"a": "YQ=="}}, "policy": zone}).status_code == 422
+    good = blueprint_source()
+    for bad in ({"source": {"blueprint.yaml": "!!"}},  # not base64
+                {"source": {}},  # nothing
+                {"blueprintFile": "main.yaml", "source": good["source"]},  # no such file
+                {"blueprintFile": "../blueprint.yaml", "source": good["source"]},
+                {"source": {**good["source"], "../escape.yaml": "YQ=="}},
+                {"source": {**good["source"], "/etc/passwd": "YQ=="}},
+                {"source": {**good["source"], ".buttress/keys/ledger.key": "YQ=="}},
+                {"source": {**good["source"], "policies/x.rego": base64.b64encode(b"\xff\xfe").decode()}},
+                {"source": {**good["source"], "patterns": "YQ==", "patterns/x.yaml": "YQ=="}},  # file and folder
+                good | {"policy": {}}, good | {"findings": {}}, good | {"sourceDigest": "00" * 32}):
+        answer = carol.post("/api/releases", json=bad)
+        assert answer.status_code == 422, (bad.keys(), answer.text)
+    too_big = {"source": {f"f{i}.yaml": "YQ==" for i in range(300)} | good["source"]}
+    assert carol.post("/api/releases", json=too_big).status_code == 422
+    huge = carol.post("/api/releases", content=b"{}", headers={"Content-Type": "application/json",
+                                                               "Content-Length": str(64 * 1024 * 1024)})
+    assert huge.status_code == 413
 
 
 def test_server_approvals_enforce_roles_and_separation_of_duties(world: World) -> None:

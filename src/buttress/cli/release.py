@@ -19,8 +19,10 @@ app = typer.Typer(help="Immutable, signed releases.", no_args_is_help=True)
 def create(
     path: Annotated[Path, typer.Argument(help="A blueprint file, or a folder holding blueprint.yaml.")],
     ledger: Ledger = None, key: Key = None, identity: Identity = None, at: At = None, fmt: Fmt = Format.text,
-    server: Annotated[str | None, typer.Option("--server", help="Send it to this team server (buttress serve), "
-                                                                "authenticated by $BUTTRESS_TOKEN.")] = None,
+    server: Annotated[str | None, typer.Option("--server", help="Send the blueprint's source to this team server "
+                                                                "(buttress serve), which checks, renders and signs "
+                                                                "the release itself; authenticated by "
+                                                                "$BUTTRESS_TOKEN.")] = None,
 ) -> int:
     """Render every environment, run check, and store a signed release in the ledger (or on a team server).
 
@@ -32,7 +34,7 @@ def create(
     project = path if path.is_dir() else path.parent
     with opened(context(project, ledger, key, identity, at)) as ctx:
         def body() -> int:
-            result = (server_upload.upload(path, server, ctx.at.date()) if server
+            result = (server_upload.upload(path, server) if server
                       else release_app.create_release(path, ctx))
             if fmt is Format.json:
                 print_json(result.to_json())

@@ -8,28 +8,23 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from buttress.app import release as release_app
-from buttress.app import server_views
+from buttress.app import server_upload, server_views
 from buttress.app.accounts import Principal
 from buttress.app.release_decisions import decide
 from buttress.app.server_catalog import catalog
-from buttress.ledger import records
 from buttress.server.auth import principal, require_approver, writer
 from buttress.server.context import server_of
-from buttress.server.params import ENV_PATTERN, NAME_PATTERN, RELEASE_PATTERN, EnvName, IdentityName, ReleaseRef
+from buttress.server.params import ENV_PATTERN, RELEASE_PATTERN, EnvName, IdentityName, ReleaseRef
 
 router = APIRouter(prefix="/api", tags=["releases"])
 Reader = Annotated[Principal, Depends(principal)]
 Writer = Annotated[Principal, Depends(writer)]
-Days = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class DecisionIn(BaseModel):
@@ -39,79 +34,19 @@ class DecisionIn(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
-class ApprovalsIn(BaseModel):
-    """``promotion.approvals`` of one environment."""
-
-    count: int = Field(ge=1, le=20)
-    roles: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
-
-
-class WindowIn(BaseModel):
-    """``promotion.window`` of one environment."""
-
-    days: list[Days] = ["mon", "tue", "wed", "thu", "fri"]
-    hours: str = Field(default="00:00-24:00", pattern=r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
-    timezone: str = "UTC"
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
-
-
-class PromotionPolicyIn(BaseModel):
-    """``promotion`` of one environment."""
-
-    model_config = ConfigDict(populate_by_name=True)
-    from_: str | None = Field(default=None, alias="from", pattern=ENV_PATTERN)
-    approvals: ApprovalsIn | None = None
-    soakSeconds: float | None = Field(default=None, ge=0, le=10**8)
-    window: WindowIn | None = None
-
-
-class WaiverIn(BaseModel):
-    """A waiver as ``policy_of`` stores it."""
-
-    model_config = ConfigDict(extra="allow")
-    control: str = Field(max_length=200)
-    expires: dt.date
-    modules: list[str] = []
-    environments: list[str] | None = None
-
-
-class EnvPolicyIn(BaseModel):
-    """One environment's enforcement, promotion rules and waivers."""
-
-    enforcement: Literal["advisory", "mandatory", "strict"]
-    promotion: PromotionPolicyIn | None = None
-    waivers: list[WaiverIn] = []
-
-
-class FindingIn(BaseModel):
-    """One check finding."""
-
-    model_config = ConfigDict(extra="allow")
-    control: str = Field(max_length=200)
-    severity: Literal["error", "warning", "info"]
-    module: str | None = None
-    message: str = ""
-    waived: bool = False
+SourcePath = Annotated[str, Field(pattern=server_upload.PATH_PATTERN, max_length=server_upload.MAX_PATH_CHARS)]
+SourceText = Annotated[str, Field(max_length=(server_upload.MAX_FILE_BYTES + 2) // 3 * 4)]
 
 
 class ReleaseIn(BaseModel):
-    """A release built by ``buttress release create --server`` (or any CI): files, policy, findings."""
+    """A blueprint's source as ``buttress release create --server`` (or any CI) sends it: the blueprint file
+    and the pattern and Rego files it reads, by path relative to its folder, base64-encoded. The server
+    validates, checks, renders and signs the release itself; nothing else is accepted."""
 
-    blueprint: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-    sourceDigest: str = Field(pattern=r"^[0-9a-f]{64}$")
-    sourceUri: str = Field(default="blueprint.yaml", max_length=500)
-    files: dict[Annotated[str, Field(pattern=ENV_PATTERN)], dict[Annotated[str, Field(max_length=500)], str]]
-    """environment -> path -> base64 content"""
-    policy: dict[Annotated[str, Field(pattern=ENV_PATTERN)], EnvPolicyIn]
-    findings: dict[Annotated[str, Field(pattern=ENV_PATTERN)], list[FindingIn]] = {}
+    model_config = ConfigDict(extra="forbid")
+    blueprintFile: str = Field(default="blueprint.yaml", pattern=server_upload.FILE_PATTERN, max_length=128)
+    source: dict[SourcePath, SourceText] = Field(min_length=1, max_length=server_upload.MAX_FILES)
+    """path -> base64 content"""
 
 
 @router.get("/blueprints")
@@ -143,20 +78,15 @@ def list_releases(request: Request, _who: Reader) -> list[dict[str, Any]]:
 
 @router.post("/releases", status_code=201)
 def create_release(request: Request, body: ReleaseIn, who: Writer) -> dict[str, Any]:
-    """Sign and store a release built elsewhere; its creator is the authenticated identity."""
-    if set(body.files) != set(body.policy):
-        raise HTTPException(422, "files and policy must name the same environments")
+    """Build a release from a blueprint's source — validate, check, render, sign and store it, as
+    ``buttress release create`` does — with the authenticated identity as its creator. A source that does
+    not validate is refused with 422: ``detail`` and ``problems`` (file, line, column, message, keypath)."""
     try:
-        files = {env: {path: base64.b64decode(text, validate=True) for path, text in paths.items()}
-                 for env, paths in body.files.items()}
+        files = {path: base64.b64decode(text, validate=True) for path, text in body.source.items()}
     except (binascii.Error, ValueError):
-        raise HTTPException(422, "every file's content must be base64") from None
+        raise HTTPException(422, "every source file's content must be base64") from None
     ctx = server_of(request).context(who.identity)
-    policy = {env: p.model_dump(mode="json", by_alias=True) for env, p in body.policy.items()}
-    findings = {env: [f.model_dump(mode="json") for f in items] for env, items in body.findings.items()}
-    new = records.NewRelease(blueprint=body.blueprint, source_digest=body.sourceDigest, files=files, policy=policy,
-                             findings=findings, creator=ctx.actor, created_at=ctx.when)
-    return release_app.store_release(ctx, new, source_uri=body.sourceUri).to_json()
+    return server_upload.create_from_source(ctx, body.blueprintFile, files).to_json()
 
 
 def _resolve(request: Request, ref: str) -> str:

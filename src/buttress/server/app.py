@@ -19,7 +19,7 @@ from buttress.ledger.store import default_url, open_ledger
 from buttress.server import api_accounts, api_audit, api_environments, api_releases, errors, web
 from buttress.server.auth import principal
 from buttress.server.context import Server, ServerConfig
-from buttress.server.security import security_headers
+from buttress.server.security import body_limit, security_headers
 
 VERSION = "0.1.0"
 
@@ -35,7 +35,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                               "and the audit log. Authenticate with `Authorization: Bearer TOKEN`.")
     app.state.server = Server(config, ledger, key)
     errors.install(app)
-    app.middleware("http")(security_headers)
+    app.middleware("http")(body_limit)
+    app.middleware("http")(security_headers)  # outermost: the 413 carries the headers too
     for router in (api_accounts.router, api_releases.router, api_environments.router, api_audit.router, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")

@@ -1,10 +1,13 @@
-"""How the ledger's refusals become HTTP answers: a missing role 403, bad input 422, nothing there 404,
-login throttling 429 — each with the same reason text the command line prints.
+"""How the ledger's refusals become HTTP answers: a missing role 403, bad input 422 (an invalid blueprint
+with every located problem), nothing there 404, login throttling 429 — each with the same reason text the
+command line prints.
 
 Installed by ``server.app.create_app``.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -28,7 +31,8 @@ async def _usage(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _blueprint(_request: Request, exc: Exception) -> JSONResponse:
     problems = exc.problems if isinstance(exc, BlueprintError) else []
-    return _answer(422, "; ".join(p.message for p in problems) or str(exc))
+    return JSONResponse({"detail": "; ".join(p.format() for p in problems) or str(exc),
+                         "problems": [asdict(p) for p in problems]}, status_code=422)
 
 
 async def _missing(_request: Request, exc: Exception) -> JSONResponse:
