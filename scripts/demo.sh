@@ -5,7 +5,8 @@
 #   validate -> graph -> render every environment -> check -> keys init -> roles -> release create
 #   -> promote dev -> staging -> (prod refused: soak, approvals) -> approvals by two role holders
 #   -> prod with the clock advanced past the soak -> a second release to prod -> rollback
-#   -> status, history -> audit verify, inclusion proof checked offline, export verified offline.
+#   -> status, history -> audit verify, inclusion proof checked offline, export verified offline
+#   (both against the ledger's public key as the auditor's trust anchor).
 #
 # Runs in a temporary copy of the example (never inside the repository) that is deleted at the end;
 # the GitOps target is a git repository there, one commit per deployment. Times are given with --at,
@@ -98,10 +99,12 @@ git -C "$deploy" log --format='  %h %s'
 git -C "$deploy" log -1 --format='%B' | sed 's/^/  | /'
 
 step "audit: verify the whole log; prove sec's approval (entry $approval_entry) is in it; verify an export offline"
-"$bt" audit verify "${ledger[@]}"
+# The auditor's trust anchor: the ledger's public key, which `keys init` wrote beside the private key.
+anchor="$bp/.buttress/keys/ledger.key.pub"
+"$bt" audit verify "${ledger[@]}" --trust "$anchor"
 "$bt" audit proof "$approval_entry" "${ledger[@]}" > "$work/proof.json"
-"$bt" audit verify-proof "$work/proof.json"
+"$bt" audit verify-proof "$work/proof.json" --trust "$anchor"
 "$bt" audit export "${ledger[@]}" --out "$work/audit.jsonl"
-"$bt" audit verify --export "$work/audit.jsonl"
+"$bt" audit verify --export "$work/audit.jsonl" --trust "$anchor"
 
 printf '\ndemo: the whole story ran; the temporary folder is removed.\n'

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from buttress.app import ledger_admin, release
 from buttress.app.ledger_session import LedgerContext, parse_at
@@ -74,6 +75,17 @@ def postgres() -> Iterator[str]:
 
 
 _databases = itertools.count()
+
+
+def sql(url: str, statement: str, **params: Any) -> list[Any]:
+    """Run SQL against the ledger database, bypassing buttress (as an attacker with write access would)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 def new_pg_database(base: str) -> str:

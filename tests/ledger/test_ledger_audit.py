@@ -11,24 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from tests.ledger.conftest import sql
 
 from buttress.app import release_decisions, release_promote
 from buttress.ledger import audit, merkle
 from buttress.ledger.signing import SigningKey, b64encode
 
 Seeded = tuple[Callable[..., Any], str]
-
-
-def sql(url: str, statement: str, **params: Any) -> list[Any]:
-    """Run SQL against the ledger database, bypassing buttress."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
 
 
 def verify(cli: Callable[..., Any], url: str) -> dict[str, Any]:
@@ -145,7 +134,7 @@ def test_inclusion_proof_verifies_offline_and_detects_a_changed_entry(
     assert ok.exit == 0 and "is included in the signed tree" in ok.stdout
     proof["entry"]["actor"] = "mallory"
     file.write_text(json.dumps(proof))
-    assert cli("audit", "verify-proof", str(file)).exit == 1
+    assert cli("audit", "verify-proof", str(file), "--trust", proof["checkpoint"]["keyId"]).exit == 1
     assert cli("audit", "proof", "999", "--ledger", sqlite_url).exit == 2
     summary = cli("audit", "proof", "3", "--ledger", sqlite_url, "--format", "text")
     assert summary.exit == 0 and summary.stdout.startswith("entry 3: ")
@@ -183,8 +172,8 @@ def test_verify_names_nothing_on_small_logs(size: int) -> None:
         entries.append(audit.EntryRow(seq, "t", "a", kind, "s", body, leaf.hex()))
         sig = b64encode(key.sign(audit.checkpoint_note("o", tree.size, tree.root(), "t")))
         checkpoints.append(audit.CheckpointRow(tree.size, tree.root().hex(), "t", key.id, sig))
-    report = audit.verify_rows(entries, checkpoints, "o", None, set())
-    assert report.ok and report.entries == size and report.root == tree.root().hex()
+    report = audit.verify_rows(entries, checkpoints, "o", None)
+    assert report.ok and report.entries == size and report.root == tree.root().hex() and report.keys == [key.id]
 
 
 def _with_history(seeded: Seeded) -> tuple[str, str]:

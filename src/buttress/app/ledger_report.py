@@ -1,19 +1,30 @@
 """Reports over the ledger: ``status`` (what runs where), ``history`` (releases, decisions, promotions),
-and the audit log's ``verify``, ``proof``, ``verify-proof`` and ``export``. Called by ``cli.ledger_report``.
+and the audit log's ``verify``, ``proof``, ``verify-proof`` and ``export``. Called by ``cli.ledger_report``
+and ``cli.audit``.
+
+Trust anchors: a verification may be given the ledger's first public key (``trust_anchor``: a ``.pub``
+file or a key ID), which the log's first key must then be; without one, the log's own first key is the
+root of trust. A proof names its signer itself, so checking one needs an anchor or a ledger to ask.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from buttress.app.ledger_session import LedgerContext
 from buttress.errors import UsageError
 from buttress.ledger import audit, consistency, records
 from buttress.ledger.audit import Report
+from buttress.ledger.signing import load_public_key
 
-__all__ = ["Report", "export", "history", "proof", "status", "verify_export", "verify_log", "verify_proof"]
+__all__ = ["Report", "export", "history", "proof", "status", "trust_anchor", "verify_export", "verify_log",
+           "verify_proof"]
+
+_KEY_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def status(ctx: LedgerContext) -> list[dict[str, Any]]:
@@ -47,12 +58,26 @@ def history(ctx: LedgerContext, env: str | None = None) -> list[dict[str, Any]]:
     return events
 
 
-def verify_log(ctx: LedgerContext, trusted: list[str] | None = None) -> audit.Report:
-    """Recompute and check the whole audit log, then that the tables the gates read agree with it."""
+def trust_anchor(value: str | None) -> str | None:
+    """The key ID that ``--trust VALUE`` names: a public key file (as ``keys init`` writes it beside the
+    private key, ``.buttress/keys/ledger.key.pub``) or a key ID (64 hex digits); None without a value."""
+    if value is None:
+        return None
+    if Path(value).is_file():
+        return load_public_key(Path(value)).id
+    if _KEY_ID.fullmatch(value.lower()):
+        return value.lower()
+    raise UsageError(f"--trust {value!r} is neither a public key file (such as .buttress/keys/ledger.key.pub) nor a "
+                     "key ID (64 hex digits)")
+
+
+def verify_log(ctx: LedgerContext, anchor: str | None = None) -> audit.Report:
+    """Recompute and check the whole audit log (its first key must be ``anchor``, a key ID, when given), then
+    that the tables the gates read, and the ``keys`` table, agree with it."""
     with ctx.ledger().read() as session:
-        report = audit.verify(session, trusted or [])
+        report = audit.verify(session, anchor)
         if report.ok:
-            for problem in consistency.problems(session):
+            for problem in consistency.problems(session, report.keys):
                 report.fail(problem.split(":", 1)[0], problem)
         return report
 
@@ -72,11 +97,19 @@ def export(ctx: LedgerContext) -> Iterator[str]:
         yield from audit.export(session)
 
 
-def verify_export(lines: Iterable[str], trusted: list[str] | None = None) -> Report:
-    """Verify an exported log offline."""
-    return audit.verify_export(lines, trusted or [])
+def verify_export(lines: Iterable[str], anchor: str | None = None) -> Report:
+    """Verify an exported log offline (its first key must be ``anchor``, a key ID, when given)."""
+    return audit.verify_export(lines, anchor)
 
 
-def verify_proof(doc: Mapping[str, Any], trusted: list[str] | None = None) -> tuple[bool, str]:
-    """Check an inclusion proof offline."""
-    return audit.verify_proof(doc, trusted or [])
+def verify_proof(doc: Mapping[str, Any], anchor: str | None = None, ctx: LedgerContext | None = None) -> tuple[bool, str]:
+    """Check an inclusion proof: signed by ``anchor`` (a key ID), or else by a key the audit log of ``ctx``'s
+    ledger trusts. With neither, the signer is the key inside the proof, and the message says it is not
+    anchored (callers that can should pass one; ``buttress audit verify-proof`` requires it)."""
+    if anchor is not None:
+        return audit.verify_proof(doc, {anchor})
+    if ctx is not None:
+        with ctx.ledger().read() as session:
+            trusted = {key.id for key in audit.trusted_keys(session)}
+        return audit.verify_proof(doc, trusted)
+    return audit.verify_proof(doc, None)

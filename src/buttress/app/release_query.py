@@ -13,7 +13,7 @@ from typing import Any
 
 from buttress.app.ledger_session import LedgerContext
 from buttress.errors import UsageError
-from buttress.ledger import attestation, records
+from buttress.ledger import attestation, audit, records
 from buttress.ledger.store import Session
 
 
@@ -62,11 +62,15 @@ def summary(session: Session, ref: str) -> ReleaseSummary:
 
 
 def verify(session: Session, release: records.Release) -> attestation.Check:
-    """Check a stored release's signature, its record (creator, time, policy, findings) and every file's digest."""
+    """Check a stored release's signature, its record (creator, time, policy, findings) and every file's digest.
+
+    The signature must be by a key the audit log trusts (its first key, or one a trusted key endorsed), not
+    merely one in the ``keys`` table, which anyone who can write the database could extend.
+    """
     record = attestation.Record(release.creator, release.created_at,
                                 attestation.value_digest(json.loads(release.policy)),
                                 attestation.value_digest(json.loads(release.findings)))
-    return attestation.verify_release(json.loads(release.envelope), records.registered_keys(session), release.id,
+    return attestation.verify_release(json.loads(release.envelope), audit.trusted_keys(session), release.id,
                                       release.source_digest, records.release_files(session, release.id), record)
 
 

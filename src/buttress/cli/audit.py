@@ -15,21 +15,34 @@ from buttress.cli.output import Format, print_json, stdout
 from buttress.errors import UsageError
 
 app = typer.Typer(help="The ledger's tamper-evident audit log.", no_args_is_help=True)
-Trust = Annotated[list[str] | None, typer.Option("--trust", help="Accept only checkpoints signed by this key ID "
-                                                 "(repeatable; default: keys the log registers).")]
+Trust = Annotated[str | None, typer.Option(
+    "--trust", metavar="KEY.pub|KEYID",
+    help="The ledger's trusted public key: a .pub file as `keys init` writes it (PROJECT/.buttress/keys/ledger.key.pub) "
+         "or its key ID. verify: the log's first key must be this key (default: trust the log's own first key).")]
+AnchorProject = Annotated[Path | None, typer.Option(
+    "--project", "-C", help="Accept a checkpoint signed by a key the audit log of this folder's ledger trusts.")]
 
 
-def _report(report: ledger_report.Report, fmt: Format) -> int:
+def _report(report: ledger_report.Report, fmt: Format, anchor: str | None) -> int:
     if fmt is Format.json:
         print_json(report.to_json())
     elif report.ok:
         stdout().print(f"[green]✓[/] audit log verifies: {report.entries} entries, {report.checkpoints} signed "
-                       f"checkpoints, root {report.root[:16]}…")
+                       f"checkpoints, root {report.root[:16]}…{_keys_summary(report.keys, anchor)}")
     else:
         stdout().print(f"[red]✗[/] audit log does not verify ({report.entries} entries checked):")
         for p in report.problems:
             stdout().print(f"  {p['where']}: {p['message']}")
     return 0 if report.ok else 1
+
+
+def _keys_summary(keys: list[str], anchor: str | None) -> str:
+    """Which keys signed, and what anchors the first."""
+    if not keys:
+        return ""
+    if anchor:
+        return f"; {len(keys)} trusted key(s) from the first key {keys[0][:16]}…, which is the --trust key"
+    return f"; {len(keys)} trusted key(s) from the log's own first key {keys[0][:16]}… (pin it with --trust KEY.pub)"
 
 
 @app.command("verify")
@@ -40,20 +53,22 @@ def verify(
     project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None, at: At = None,
     fmt: Fmt = Format.text,
 ) -> int:
-    """Recompute the Merkle tree, check every checkpoint, and name the first tampered entry; exit 1 if any.
+    """Recompute the Merkle tree, check every checkpoint and that its signer is trusted (the log's first key,
+    or a key a trusted key endorsed), and name the first tampered entry or row; exit 1 if any.
 
     Example:
 
-        buttress audit verify
+        buttress audit verify --trust .buttress/keys/ledger.key.pub
     """
+    anchor = ledger_report.trust_anchor(trust)
     if export_file is not None:
         try:
             lines = export_file.read_text().splitlines()
         except OSError as exc:
             raise UsageError(f"cannot read {export_file}: {exc.strerror}") from None
-        return _report(ledger_report.verify_export(lines, trust), fmt)
+        return _report(ledger_report.verify_export(lines, anchor), fmt, anchor)
     with opened(context(project, ledger, key, identity, at)) as ctx:
-        return _report(ledger_report.verify_log(ctx, trust or []), fmt)
+        return _report(ledger_report.verify_log(ctx, anchor), fmt, anchor)
 
 
 @app.command("proof")
@@ -86,15 +101,21 @@ def proof(
 @app.command("verify-proof")
 def verify_proof(
     file: Annotated[Path, typer.Argument(help="A proof printed by `buttress audit proof` ('-' for stdin).")],
-    trust: Trust = None,
+    trust: Trust = None, project: AnchorProject = None, ledger: Ledger = None,
     fmt: Fmt = Format.text,
 ) -> int:
-    """Check an inclusion proof offline (no ledger needed); exit 1 if it does not hold.
+    """Check an inclusion proof, offline against a trusted public key (--trust) or against the keys a ledger's
+    audit log trusts (-C/--ledger); exit 1 if it does not hold, 2 without a trust anchor.
 
     Example:
 
-        buttress audit verify-proof proof.json --trust KEYID
+        buttress audit verify-proof proof.json --trust .buttress/keys/ledger.key.pub
     """
+    if trust is None and project is None and ledger is None:
+        raise UsageError("verify-proof needs a trust anchor, or it would trust the key inside the proof it checks: "
+                         "pass --trust KEY.pub (the ledger's public key, PROJECT/.buttress/keys/ledger.key.pub, or its "
+                         "key ID), or -C PROJECT / --ledger URL to accept the keys that ledger's audit log trusts")
+    anchor = ledger_report.trust_anchor(trust)
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text()
         doc = json.loads(text)
@@ -102,7 +123,11 @@ def verify_proof(
         raise UsageError(f"cannot read {file}: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"{file} is not JSON: {exc}") from None
-    ok, message = ledger_report.verify_proof(doc, trust)
+    if anchor is not None:
+        ok, message = ledger_report.verify_proof(doc, anchor)
+    else:
+        with opened(context(project or Path(), ledger, None, None, None)) as ctx:
+            ok, message = ledger_report.verify_proof(doc, ctx=ctx)
     if fmt is Format.json:
         print_json({"ok": ok, "message": message})
     else:

@@ -2,28 +2,33 @@
 
 Each entry's leaf is the canonical JSON of ``{seq, at, actor, kind, subject, data}``; the log is the
 RFC 6962 Merkle tree of those leaves. Every append (one action's entries, in the caller's write
-transaction) ends with a checkpoint: ``(size, root, time)`` signed with Ed25519. Keys are trusted when a
-``key.created`` entry in the log registers them, so an auditor needs nothing but an export.
-Callers: the ``app`` ledger use cases append; ``buttress audit`` verifies, proves and exports.
+transaction) ends with a checkpoint: ``(size, root, time)`` signed with Ed25519. Trust in the signing
+keys is anchored in the log's first key, and a later key is trusted only when a checkpoint signed by an
+already-trusted key covers its ``key.created`` entry (``ledger.trust``). So an auditor needs an export and,
+to rule out a wholly replaced log, a copy of the first key (``--trust``).
+Callers: the ``app`` ledger use cases append; ``buttress audit`` verifies, proves and exports; release
+verification and the attestation gate accept only the keys ``trusted_keys`` finds.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from buttress.ledger import merkle
+from buttress.errors import UsageError
+from buttress.ledger import merkle, trust
 from buttress.ledger.canonical import canonical
 from buttress.ledger.models import AuditEntry, Checkpoint, Head, Meta
 from buttress.ledger.signing import PublicKey, SigningKey, b64decode, b64encode
+from buttress.ledger.trust import KeyChain, Untrusted, registration, short
 
-KEY_CREATED = "key.created"
+KEY_CREATED = trust.KEY_CREATED
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,14 @@ def ledger_id(session: Session) -> str:
 
 
 def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) -> list[AuditEntry]:
-    """Append entries and a checkpoint. Must run inside ``Ledger.write()`` (which holds the lock)."""
+    """Append entries and a checkpoint signed with ``key``. Must run inside ``Ledger.write()`` (which holds the lock).
+
+    ``UsageError`` when the entries register ``key`` itself on a ledger that already has entries: only the
+    first key may sign its own ``key.created`` entry; a new key's entry must be signed with a trusted key.
+    """
     head = session.get(Head, 1)
     assert head is not None, "the ledger has no head row; open it with ledger.store.open_ledger"
+    _refuse_self_endorsement(head.size, key, drafts)
     frontier = merkle.Frontier(head.size, [bytes.fromhex(h) for h in json.loads(head.frontier)])
     rows: list[AuditEntry] = []
     for draft in drafts:
@@ -104,6 +114,23 @@ def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) 
     return rows
 
 
+def _refuse_self_endorsement(size: int, key: SigningKey, drafts: Sequence[Draft]) -> None:
+    """Refuse to sign a later key's own ``key.created`` entry with that key: verification would never trust it
+    (only the log's first key registers itself; a rotation is signed by a key the log already trusts)."""
+    if size and any(d.kind == KEY_CREATED and key.id in (d.data.get("keyId"), _key_id_of(d.data.get("publicKey")))
+                    for d in drafts):
+        raise UsageError(f"key {short(key.id)} cannot endorse itself: a key added to an existing ledger must be "
+                         "registered by a checkpoint signed with a key the audit log already trusts (the current key)")
+
+
+def _key_id_of(public_hex: Any) -> str | None:
+    """The key ID of a hex public key, or None if it is not one."""
+    try:
+        return PublicKey.from_hex(public_hex).id
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass
 class Report:
     """What ``verify`` found: the first problem (verification stops there) and what was checked."""
@@ -112,6 +139,8 @@ class Report:
     checkpoints: int = 0
     root: str = merkle.EMPTY_ROOT.hex()
     problems: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    """The IDs of the keys the log trusts, its first key first."""
 
     @property
     def ok(self) -> bool:
@@ -126,38 +155,47 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--format json``."""
         return {"ok": self.ok, "entries": self.entries, "checkpoints": self.checkpoints, "root": self.root,
-                "problems": self.problems}
+                "keys": self.keys, "problems": self.problems}
 
 
-def _registered_key(entry: EntryRow | AuditEntry) -> PublicKey | None:
-    try:
-        return PublicKey.from_hex(json.loads(entry.body)["publicKey"])
-    except (ValueError, KeyError, TypeError):
-        return None
+class Problem(NamedTuple):
+    """Why a checkpoint fails, and the entry to blame when there is one."""
+
+    message: str
+    entry: int | None = None
 
 
-def verify(session: Session, trusted: Iterable[str] = ()) -> Report:
+_ENTRY_COLUMNS = (AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.kind, AuditEntry.subject,
+                  AuditEntry.body, AuditEntry.leaf_hash)
+
+
+def verify(session: Session, anchor: str | None = None) -> Report:
     """Recompute the tree from the entries and check every checkpoint against it.
 
     Finds the first entry that is missing (removed), whose content no longer matches its leaf hash
     (altered or moved), or which a signed checkpoint does not cover as signed (altered with its hash
-    recomputed, or reordered); a checkpoint whose signature fails or whose key the log never registered
-    (or, with ``trusted``, a key not among those IDs); consecutive checkpoints that are not one growing log;
-    and a head that does not match the log.
+    recomputed, or reordered); a ``key.created`` entry without a readable key; a checkpoint whose signature
+    fails or whose key the log does not trust (never registered, or registered without the endorsement of an
+    already-trusted key, or, with ``anchor``, a first key other than that key ID); consecutive checkpoints
+    that are not one growing log; and a head that does not match the log.
     """
-    e, c = AuditEntry, Checkpoint
-    entries = [EntryRow(*r) for r in session.execute(
-        select(e.seq, e.at, e.actor, e.kind, e.subject, e.body, e.leaf_hash).order_by(e.seq))]
+    c = Checkpoint
+    entries = [EntryRow(*r) for r in session.execute(select(*_ENTRY_COLUMNS).order_by(AuditEntry.seq))]
     checkpoints = [CheckpointRow(*r) for r in session.execute(
         select(c.size, c.root, c.at, c.key_id, c.signature).order_by(c.size))]
-    return verify_rows(entries, checkpoints, ledger_id(session), session.get(Head, 1), set(trusted))
+    return verify_rows(entries, checkpoints, ledger_id(session), session.get(Head, 1), anchor)
+
+
+def _leaf(entry: EntryRow) -> bytes:
+    """The leaf hash an entry's content gives."""
+    return merkle.leaf_hash(leaf_data(entry.seq, entry.at, entry.actor, entry.kind, entry.subject, entry.body))
 
 
 def verify_rows(entries: Sequence[EntryRow], checkpoints: Sequence[CheckpointRow], origin: str,
-                head: Head | None, trusted: set[str]) -> Report:
+                head: Head | None, anchor: str | None = None) -> Report:
     """``verify`` over rows already loaded (also used on an export)."""
     report = Report()
-    keys: dict[str, PublicKey] = {}
+    chain = KeyChain(anchor)
     tree = merkle.Frontier()
     pending = list(reversed(checkpoints))
     previous = 0
@@ -166,20 +204,23 @@ def verify_rows(entries: Sequence[EntryRow], checkpoints: Sequence[CheckpointRow
             what = "removed" if entry.seq > position else "duplicated or reordered"
             return report.fail(f"entry {position}", f"entry {position} is missing from the log ({what}); "
                                f"the next stored entry is {entry.seq}", entry=position)
-        leaf = merkle.leaf_hash(leaf_data(entry.seq, entry.at, entry.actor, entry.kind, entry.subject, entry.body))
+        leaf = _leaf(entry)
         if leaf.hex() != entry.leaf_hash:
             return report.fail(f"entry {entry.seq}", f"entry {entry.seq} ({entry.kind} {entry.subject}) was altered or "
                                "moved: its content does not match its leaf hash", entry=entry.seq)
         tree.append(leaf)
         report.entries += 1
-        if entry.kind == KEY_CREATED and (key := _registered_key(entry)) is not None:
-            keys[key.id] = key
+        if entry.kind == KEY_CREATED:
+            try:
+                chain.announce(registration(entry.seq, entry.body))
+            except ValueError as exc:
+                return report.fail(f"entry {entry.seq}", str(exc), entry=entry.seq)
         while pending and pending[-1].size <= tree.size:
             cp = pending.pop()
-            problem = _check_checkpoint(cp, tree, keys, trusted, origin, previous)
+            problem = _check_checkpoint(cp, tree, chain, origin, previous)
             if problem:
-                return report.fail(f"checkpoint {cp.size}", problem, checkpoint=cp.size,
-                                   entry=previous if "entries" in problem else None)
+                return report.fail(f"checkpoint {cp.size}", problem.message, checkpoint=cp.size, entry=problem.entry)
+            chain.endorse()
             previous = cp.size
             report.checkpoints += 1
     if pending:
@@ -193,30 +234,108 @@ def verify_rows(entries: Sequence[EntryRow], checkpoints: Sequence[CheckpointRow
         return report.fail("head", f"the ledger head says {head.size} entries with another tree; the log has "
                            f"{tree.size}")
     report.root = tree.root().hex()
+    report.keys = list(chain.trusted)
     return report
 
 
-def _check_checkpoint(cp: CheckpointRow, tree: merkle.Frontier, keys: Mapping[str, PublicKey], trusted: set[str],
-                      origin: str, previous: int) -> str | None:
-    """Why a checkpoint fails, or None."""
+def _check_checkpoint(cp: CheckpointRow, tree: merkle.Frontier, chain: KeyChain, origin: str,
+                      previous: int) -> Problem | None:
+    """Why a checkpoint over the entries read so far (``tree``) fails, or None."""
     if cp.size != tree.size:
-        return f"checkpoint {cp.size} does not follow checkpoint {previous}: no entry {cp.size - 1} lies between"
-    key = keys.get(cp.key_id)
-    if key is None:
-        return f"checkpoint {cp.size} is signed by key {cp.key_id[:16]}…, which the log does not register"
-    if trusted and cp.key_id not in trusted:
-        return f"checkpoint {cp.size} is signed by key {cp.key_id[:16]}…, which is not among the trusted keys"
+        return Problem(f"checkpoint {cp.size} does not follow checkpoint {previous}: no entry {cp.size - 1} lies "
+                       "between")
     try:
-        signature = b64decode(cp.signature)
-    except ValueError:
-        signature = b""
-    if not key.verify(signature, checkpoint_note(origin, cp.size, bytes.fromhex(cp.root), cp.at)):
-        return f"checkpoint {cp.size}: the signature does not verify (checkpoint replaced or edited)"
+        key = chain.signer(cp.key_id, cp.size)
+    except Untrusted as exc:
+        return Problem(str(exc), exc.entry)
+    if not _signed(key, cp, origin):
+        return Problem(f"checkpoint {cp.size}: the signature does not verify (checkpoint replaced or edited)")
     if cp.root != tree.root().hex():
         span = f"entry {previous}" if cp.size - previous == 1 else f"entries {previous}..{cp.size - 1}"
-        return (f"checkpoint {cp.size} is not consistent with checkpoint {previous} and the log: {span} "
-                "altered, removed or reordered since it was signed")
+        return Problem(f"checkpoint {cp.size} is not consistent with checkpoint {previous} and the log: {span} "
+                       "altered, removed or reordered since it was signed", previous)
     return None
+
+
+def _signed(key: PublicKey, cp: CheckpointRow | Checkpoint, origin: str) -> bool:
+    """Does ``key`` sign the checkpoint as stored?"""
+    try:
+        note = checkpoint_note(origin, cp.size, bytes.fromhex(cp.root), cp.at)
+        signature = b64decode(cp.signature)
+    except ValueError:
+        return False
+    return key.verify(signature, note)
+
+
+def trusted_keys(session: Session) -> list[PublicKey]:
+    """The keys the log trusts, by the rules ``verify`` applies, its first key first.
+
+    Reads only what establishes them (the ``key.created`` entries, the checkpoint that first covers each,
+    and the leaf hashes below that checkpoint), so that release verification and the attestation gate need
+    not re-verify the whole log: a key counts when its entry matches its leaf, that leaf is in the tree the
+    covering checkpoint signs, and a key trusted before (or, for the first key, the key itself) signed it.
+    The first key that fails ends the chain; the keys before it stay trusted.
+    """
+    registered = [EntryRow(*r) for r in session.execute(
+        select(*_ENTRY_COLUMNS).where(AuditEntry.kind == KEY_CREATED).order_by(AuditEntry.seq))]
+    groups = _by_covering_checkpoint(session, registered)
+    if not groups:
+        return []
+    leaves = _leaves(session, groups[-1][0].size)
+    chain, tree, origin = KeyChain(), merkle.Frontier(), ledger_id(session)
+    for cp, rows in groups:
+        if len(leaves) < cp.size:
+            break
+        for leaf in leaves[tree.size:cp.size]:
+            tree.append(leaf)
+        if not _endorsed(chain, cp, rows, tree, leaves, origin):
+            break
+    return list(chain.trusted.values())
+
+
+def _by_covering_checkpoint(session: Session, rows: Sequence[EntryRow]) -> list[tuple[Checkpoint, list[EntryRow]]]:
+    """Entries grouped under the checkpoint that first covers each (oldest first; uncovered entries dropped)."""
+    groups: list[tuple[Checkpoint, list[EntryRow]]] = []
+    for row in rows:
+        if groups and groups[-1][0].size > row.seq:
+            groups[-1][1].append(row)
+            continue
+        cp = session.scalar(select(Checkpoint).where(Checkpoint.size > row.seq).order_by(Checkpoint.size).limit(1))
+        if cp is None:
+            break
+        groups.append((cp, [row]))
+    return groups
+
+
+def _leaves(session: Session, size: int) -> list[bytes]:
+    """The stored leaf hashes of entries ``0..size-1``, up to the first gap or unreadable hash."""
+    leaves: list[bytes] = []
+    for seq, leaf in session.execute(select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq < size)
+                                     .order_by(AuditEntry.seq)):
+        if seq != len(leaves):
+            break
+        try:
+            leaves.append(bytes.fromhex(leaf))
+        except ValueError:
+            break
+    return leaves
+
+
+def _endorsed(chain: KeyChain, cp: Checkpoint, rows: Sequence[EntryRow], tree: merkle.Frontier,
+              leaves: Sequence[bytes], origin: str) -> bool:
+    """Let the keys ``rows`` register become trusted if checkpoint ``cp`` (over ``tree``) signs them as stored."""
+    try:
+        for row in rows:
+            if _leaf(row) != leaves[row.seq]:
+                return False
+            chain.announce(registration(row.seq, row.body))
+        key = chain.signer(cp.key_id, cp.size)
+    except (Untrusted, ValueError):
+        return False
+    if not _signed(key, cp, origin) or cp.root != tree.root().hex():
+        return False
+    chain.endorse()
+    return True
 
 
 def _load(session: Session) -> tuple[list[AuditEntry], list[bytes]]:
@@ -231,8 +350,7 @@ def inclusion(session: Session, seq: int) -> dict[str, Any]:
         raise LookupError(f"there is no entry {seq} (the log has {len(entries)})")
     cp = session.scalars(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1)).one()
     entry = entries[seq]
-    keys = [k for k in (_registered_key(e) for e in entries[: cp.size] if e.kind == KEY_CREATED) if k]
-    public = next((k.raw.hex() for k in keys if k.id == cp.key_id), "")
+    public = next((k.raw.hex() for k in trusted_keys(session) if k.id == cp.key_id), "")
     return {
         "entry": entry_json(entry),
         "leafIndex": seq,
@@ -242,8 +360,13 @@ def inclusion(session: Session, seq: int) -> dict[str, Any]:
     }
 
 
-def verify_proof(doc: Mapping[str, Any], trusted: Iterable[str] = ()) -> tuple[bool, str]:
-    """Check a proof printed by ``inclusion`` offline: the leaf, the path, and the checkpoint's signature."""
+def verify_proof(doc: Mapping[str, Any], trusted: Collection[str] | None) -> tuple[bool, str]:
+    """Check a proof printed by ``inclusion`` offline: the leaf, the path, and the checkpoint's signature.
+
+    ``trusted`` holds the IDs of the keys that may have signed the checkpoint (a verifier's trust anchor, or
+    the keys a ledger's log trusts). With None, nothing anchors the signer: the public key inside the proof
+    is used, and the message says so; such a proof shows only that its author could sign.
+    """
     try:
         e = doc["entry"]
         leaf = merkle.leaf_hash(leaf_data(e["seq"], e["at"], e["actor"], e["kind"], e["subject"],
@@ -257,16 +380,18 @@ def verify_proof(doc: Mapping[str, Any], trusted: Iterable[str] = ()) -> tuple[b
         index, size = int(doc["leafIndex"]), int(cp["size"])
     except (KeyError, TypeError, ValueError) as exc:
         return False, f"the proof cannot be read: {exc}"
-    wanted = set(trusted)
-    if wanted and key.id not in wanted:
-        return False, f"the checkpoint is signed by key {key.id[:16]}…, not a trusted key"
+    if trusted is not None and key.id not in trusted:
+        return False, f"the checkpoint is signed by key {short(key.id)}, which is not a trusted key"
     if key.id != cp.get("keyId", key.id):
         return False, "the checkpoint's key ID does not match its public key"
     if not key.verify(signature, checkpoint_note(origin, size, root, cp["at"])):
         return False, "the checkpoint's signature does not verify"
     if index != e["seq"] or not merkle.verify_inclusion(leaf, index, size, proof, root):
         return False, f"entry {e['seq']} is not included in the tree of size {size} with root {root.hex()[:16]}…"
-    return True, f"entry {e['seq']} is included in the signed tree of size {size} (root {root.hex()[:16]}…)"
+    signer = (f"the trusted key {short(key.id)}" if trusted is not None else
+              f"key {short(key.id)}, which is NOT anchored: that key was read from the proof itself, so anyone "
+              "could have made it; check the proof against a trusted key")
+    return True, f"entry {e['seq']} is included in the signed tree of size {size} (root {root.hex()[:16]}…), signed by {signer}"
 
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:
@@ -290,8 +415,8 @@ def export(session: Session) -> Iterator[str]:
             yield json.dumps({"type": "checkpoint", **checkpoint_json(cp)})
 
 
-def verify_export(lines: Iterable[str], trusted: Iterable[str] = ()) -> Report:
-    """Verify an export offline, exactly as ``verify`` checks the database."""
+def verify_export(lines: Iterable[str], anchor: str | None = None) -> Report:
+    """Verify an export offline, exactly as ``verify`` checks the database (``anchor``: the first key's ID)."""
     entries: list[EntryRow] = []
     checkpoints: list[CheckpointRow] = []
     origin = ""
@@ -311,7 +436,7 @@ def verify_export(lines: Iterable[str], trusted: Iterable[str] = ()) -> Report:
         except (ValueError, KeyError, TypeError) as exc:
             return Report().fail(f"line {number}", f"line {number} of the export cannot be read: {exc}")
     checkpoints.sort(key=lambda c: c.size)
-    return verify_rows(entries, checkpoints, origin, None, set(trusted))
+    return verify_rows(entries, checkpoints, origin, None, anchor)
 
 
 def page(session: Session, offset: int, limit: int, newest_first: bool = True) -> tuple[int, list[dict[str, Any]]]:

@@ -1,9 +1,11 @@
 """Do the ledger's records agree with its audit log? The check ``buttress audit verify`` runs after the tree.
 
-The gates read releases, role grants, decisions and promotions from their tables; the audit log is what
-is signed. A row inserted, edited or deleted in those tables directly (a forged approval, a role granted
-without an entry, a promotion erased) would leave the Merkle tree intact, so this compares each table
-with the entries that recorded it and names the first row or entry without its counterpart.
+The gates read releases, role grants, decisions and promotions from their tables, and the ledger signs
+with the keys of its ``keys`` table; the audit log is what is signed. A row inserted, edited or deleted in
+those tables directly (a forged approval, a role granted without an entry, a promotion erased, a key of
+one's own) would leave the Merkle tree intact, so this compares each table with the entries that recorded
+it and names the first row or entry without its counterpart. A key counts only if the log trusts it
+(``ledger.trust``: the first key, or one a trusted key endorsed).
 Called by ``app.ledger_report.verify_log`` (on the database; an export holds only the log).
 """
 
@@ -11,13 +13,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from buttress.ledger.models import AuditEntry, Decision, Promotion, Release, RoleGrant
+from buttress.ledger.models import AuditEntry, Decision, Key, Promotion, Release, RoleGrant
+from buttress.ledger.trust import KEY_CREATED, short
 
 DECISION_KINDS = ("approve", "reject", "withdraw")
 PROMOTION_KINDS = ("promote", "rollback")
@@ -44,10 +47,27 @@ def _compare(table: str, rows: Keyed, logged: Keyed) -> str | None:
     return None
 
 
-def problems(session: Session) -> list[str]:
-    """Disagreements between the tables the gates read and the audit log (empty when they agree)."""
+def problems(session: Session, trusted: Collection[str]) -> list[str]:
+    """Disagreements between the tables the gates read and the audit log (empty when they agree).
+
+    ``trusted``: the IDs of the keys the log trusts (``audit.Report.keys`` of a verification that passed).
+    """
     checks = (_releases, _grants, _decisions, _promotions)
-    return [problem for check in checks if (problem := check(session)) is not None]
+    found = [_keys(session, trusted), *(check(session) for check in checks)]
+    return [problem for problem in found if problem is not None]
+
+
+def _keys(session: Session, trusted: Collection[str]) -> str | None:
+    """The first key in the table that the log does not trust, or row and ``key.created`` entry that differ."""
+    keys = list(session.scalars(select(Key).order_by(Key.created_at, Key.id)))
+    for k in keys:
+        if k.id not in trusted:
+            return (f"keys: key {short(k.id)} (owner {k.owner}) is not trusted by the audit log: no key.created entry "
+                    "endorsed by a trusted key registers it (inserted outside buttress)")
+    rows = [((k.id, k.public_key, k.owner, k.created_at), f"key {short(k.id)} (owner {k.owner})") for k in keys]
+    logged = [((d.get("keyId"), d.get("publicKey"), e.actor, e.at), f"entry {e.seq} (key {str(d.get('keyId'))[:16]}…)")
+              for e, d in _entries(session, [KEY_CREATED]) if d.get("keyId") in trusted]
+    return _compare("keys", rows, logged)
 
 
 def _releases(session: Session) -> str | None:

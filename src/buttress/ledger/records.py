@@ -38,7 +38,6 @@ __all__ = [
     "key_registered",
     "next_number",
     "register_key",
-    "registered_keys",
     "release_files",
     "release_id",
     "releases",
@@ -176,7 +175,8 @@ def releases(session: Session) -> list[Release]:
 
 
 def key_registered(session: Session, key_id: str) -> bool:
-    """Is this key registered in the ledger?"""
+    """Is this key in the ledger's ``keys`` table? (Which keys to trust is the audit log's to say:
+    ``audit.trusted_keys``; ``consistency`` fails a row the log does not trust.)"""
     return session.get(Key, key_id) is not None
 
 
@@ -184,11 +184,6 @@ def register_key(session: Session, key: PublicKey, owner: str, at: str) -> None:
     """Register a public key."""
     session.add(Key(id=key.id, public_key=key.raw.hex(), owner=owner, created_at=at))
     session.flush()
-
-
-def registered_keys(session: Session) -> list[PublicKey]:
-    """Every registered public key."""
-    return [PublicKey.from_hex(k) for k in session.scalars(select(Key.public_key).order_by(Key.id)).all()]
 
 
 def add_promotion(session: Session, *, release_id: str, environment: str, kind: str, break_glass: bool, reason: str,

@@ -1,7 +1,8 @@
 """Ed25519 key pairs on disk: create (private key mode 0600), load, sign, verify, and key IDs.
 
 ``buttress keys init`` creates a pair; the ledger signs release attestations and audit checkpoints with
-it; verifiers only need the public key, which the audit log itself records when the key is registered.
+it; verifiers only need the public key, which the audit log itself records when the key is registered
+(and which an auditor keeps a copy of, the ``.pub`` file, to anchor trust: ``audit verify --trust``).
 """
 
 from __future__ import annotations
@@ -104,6 +105,17 @@ def create_key(path: Path, *, force: bool = False) -> SigningKey:
 def public_path(path: Path) -> Path:
     """Where the public half of the key at ``path`` is written."""
     return path.with_name(path.name + ".pub")
+
+
+def load_public_key(path: Path) -> PublicKey:
+    """Read a public key file as ``create_key`` writes it (64 hex digits)."""
+    try:
+        return PublicKey.from_hex(path.read_text().strip())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError:
+        raise UsageError(f"{path} is not an Ed25519 public key (64 hex digits, as `buttress keys init` writes "
+                         "it beside the private key)") from None
 
 
 def load_key(path: Path) -> SigningKey:
