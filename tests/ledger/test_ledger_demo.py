@@ -27,7 +27,7 @@ def test_demo_script_runs_the_whole_story(tmp_path: Path) -> None:
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
     rel1, rel2 = re.findall(r"^release (rel-[0-9a-f]{12})$", out, flags=re.M)
-    assert "170 files, bundle digest sha256:" in out, "render printed its summary"
+    assert re.search(r"^\d+ files, bundle digest sha256:[0-9a-f]{64}$", out, flags=re.M), "render printed its summary"
     assert "nothing blocks" in out, "check ran on every environment"
     assert "alice is its admin" in out
     assert f"✗ promote of {rel1} to prod refused:" in out

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.ledger.test_ledger_trust import _forged_proof
 
 from buttress.app import accounts, ledger_report
 
@@ -236,6 +237,8 @@ def test_server_audit_endpoints(world: World) -> None:
     proof["entry"]["actor"] = "mallory"
     assert eve.post("/api/audit/proofs/verification", json=proof).json()["ok"] is False
     assert eve.post("/api/audit/proofs/verification", json={"nonsense": 1}).json()["ok"] is False
+    forged = _forged_proof(proof["checkpoint"]["origin"])  # self-consistent, signed by a key this ledger never trusted
+    assert eve.post("/api/audit/proofs/verification", json=forged).json()["ok"] is False
     assert eve.get("/api/audit/proofs/999999").status_code == 404
     assert eve.get("/api/audit/verification").json()["ok"] is True
 

@@ -54,7 +54,7 @@ def proof(request: Request, seq: Seq, _who: Reader) -> dict[str, Any]:
 @router.post("/proofs/verification")
 def verify_proof(request: Request, doc: dict[str, Any], _who: Reader) -> dict[str, Any]:
     """Check an inclusion proof document (as ``GET /api/audit/proofs/{seq}`` returns it)."""
-    ok, message = ledger_report.verify_proof(doc)
+    ok, message = ledger_report.verify_proof(doc, ctx=server_of(request).context())  # anchored in this ledger's keys
     return {"ok": ok, "message": message}
 
 
