@@ -1,20 +1,24 @@
 """The dependency graph of one resolved environment: who consumes what, contracts, cycles.
 
 Every ``consumes`` entry must name a module interface (``module.interface[@range]``) or an
-external; unknown ones are errors with a suggestion. Contract compatibility and cycles are
+external; unknown ones are errors with a suggestion. ``capacity.calls`` must name what the module
+consumes, ``queue.from`` an external, and ``queueDepth`` scaling must read a Kafka or RabbitMQ queue.
+The reference checks also serve ``model.salvage`` (which has no typed spec). Contract compatibility and cycles are
 computed here and reported as findings by the ``contract-compatible`` and ``dependency-cycle``
 controls. Pure: called by ``app`` use cases and renderers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from buttress.errors import BlueprintError, Problem
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
+from buttress.model.source import Document
+from buttress.model.spec import ExternalSpec
 from buttress.model.suggest import did_you_mean
 from buttress.model.units import SemVer, SemverRange
 
@@ -144,85 +148,111 @@ def _cycle_from(start: str, members: set[str], adjacency: dict[str, list[str]]) 
     return (start, start)
 
 
+QUEUE_SCHEMES: frozenset[str] = frozenset({"kafka", "amqp", "amqps"})
+"""Endpoints ``queueDepth`` scaling reads a backlog from: Kafka consumer lag, RabbitMQ queue length."""
+
+Provided = Mapping[str, Collection[str] | None]
+"""Each module's interface names; None where they cannot be known (``model.salvage``)."""
+
+Reference = tuple[str, str | None, SemverRange | None]
+"""A resolved ``consumes`` entry: target, interface (None for an external), range."""
+
+
 def build_graph(bp: Blueprint, env: Environment) -> Graph:
     """Resolve every ``consumes`` entry of ``env``; ``BlueprintError`` for unknown references."""
     edges: list[Edge] = []
     problems: list[Problem] = []
     externals = bp.spec.externals
+    provided = {name: module.spec.provides or {} for name, module in env.modules.items()}
     for name, module in env.modules.items():
-        for i, ref in enumerate(module.spec.consumes or []):
-            edge = _edge(name, i, ref, env, externals, module, problems)
-            if edge is not None:
-                edges.append(edge)
-        problems += _check_module_refs(module, env, externals)
-    problems += _check_scenarios(bp, env)
+        s = module.spec
+        for i, ref in enumerate(s.consumes or []):
+            found = reference(ref, externals, provided)
+            if isinstance(found, str):
+                problems.append(module.problem(("consumes", i), found))
+                continue
+            target, iface, semver_range = found
+            version = provided[target][iface].version if iface is not None else None
+            edges.append(Edge(name, i, target, iface, semver_range, version))
+        calls = s.capacity.calls if s.capacity and s.capacity.calls else {}
+        problems += module_references(module, s.consumes or [], calls, s.queue.from_ if s.queue else None, externals)
+        problems += _check_queue_scaling(module, externals)
+    problems += scenario_references(bp.document, {n: sc.load for n, sc in bp.spec.scenarios.items()}, provided)
     if problems:
         raise BlueprintError(problems)
     return Graph(tuple(env.modules), tuple(edges))
 
 
-def _edge(name: str, i: int, ref: str, env: Environment, externals: Mapping[str, object],
-          module: ResolvedModule, problems: list[Problem]) -> Edge | None:
+def reference(ref: str, externals: Collection[str], provided: Provided) -> Reference | str:
+    """Resolve one ``consumes`` entry against the externals and the modules' interfaces, or say what is wrong."""
     target_part, _, range_text = ref.partition("@")
     target, dot, iface = target_part.strip().partition(".")
-    where = ("consumes", i)
     if not dot:
         if target in externals:
             if range_text:
-                problems.append(module.problem(where, f"external {target!r} has no version to match a range"))
-            return Edge(name, i, target, None, None, None)
-        if target in env.modules:
-            ifaces = sorted(env.modules[target].spec.provides or {})
-            problems.append(module.problem(where, f"{target!r} is a module: name its interface"
-                                           + (f", e.g. {target}.{ifaces[0]}" if ifaces else "")))
-            return None
-        problems.append(module.problem(where, f"{target!r} is neither an external nor a module interface"
-                                       + did_you_mean(target, [*externals, *env.modules])))
-        return None
-    provider = env.modules.get(target)
-    if provider is None:
-        problems.append(module.problem(where, f"module {target!r} does not exist" + did_you_mean(target, env.modules)))
-        return None
-    provided = provider.spec.provides or {}
-    if iface not in provided:
-        problems.append(module.problem(where, f"module {target!r} provides no interface {iface!r}"
-                                       + did_you_mean(iface, provided)))
-        return None
+                return f"external {target!r} has no version to match a range"
+            return target, None, None
+        if target in provided:
+            ifaces = sorted(provided[target] or ())
+            return f"{target!r} is a module: name its interface" + (f", e.g. {target}.{ifaces[0]}" if ifaces else "")
+        return f"{target!r} is neither an external nor a module interface" + did_you_mean(target, [*externals, *provided])
+    if target not in provided:
+        return f"module {target!r} does not exist" + did_you_mean(target, provided)
+    interfaces = provided[target]
+    if interfaces is not None and iface not in interfaces:
+        return f"module {target!r} provides no interface {iface!r}" + did_you_mean(iface, interfaces)
     semver_range = None
     if range_text:
         try:
             semver_range = SemverRange.validate(range_text.strip())
         except ValueError as exc:
-            problems.append(module.problem(where, str(exc)))
-            return None
-    return Edge(name, i, target, iface, semver_range, provided[iface].version)
+            return str(exc)
+    return target, iface, semver_range
 
 
-def _check_module_refs(module: ResolvedModule, env: Environment, externals: Mapping[str, object]) -> list[Problem]:
-    s = module.spec
+def module_references(module: ResolvedModule, consumes: Iterable[str], calls: Iterable[str], queue_from: str | None,
+                      externals: Collection[str]) -> list[Problem]:
+    """``capacity.calls`` must name what the module consumes, ``queue.from`` an external."""
     problems = []
-    consumed = {ref.partition("@")[0].strip() for ref in s.consumes or []}
-    if s.capacity and s.capacity.calls:
-        for target in s.capacity.calls:
-            if target not in consumed:
-                problems.append(module.problem(("capacity", "calls", target),
-                                               f"calls {target!r}, which this module does not consume"
-                                               + did_you_mean(target, consumed)))
-    if s.queue is not None and s.queue.from_ not in externals:
-        problems.append(module.problem(("queue", "from"), f"queue source {s.queue.from_!r} is not an external"
-                                       + did_you_mean(s.queue.from_, externals)))
+    consumed = {ref.partition("@")[0].strip() for ref in consumes}
+    for target in calls:
+        if target not in consumed:
+            problems.append(module.problem(("capacity", "calls", target),
+                                           f"calls {target!r}, which this module does not consume"
+                                           + did_you_mean(target, consumed)))
+    if queue_from is not None and queue_from not in externals:
+        problems.append(module.problem(("queue", "from"), f"queue source {queue_from!r} is not an external"
+                                       + did_you_mean(queue_from, externals)))
     return problems
 
 
-def _check_scenarios(bp: Blueprint, env: Environment) -> list[Problem]:
+def _check_queue_scaling(module: ResolvedModule, externals: Mapping[str, ExternalSpec]) -> list[Problem]:
+    """``queueDepth`` scaling (of a long-running module) needs a queue on Kafka or RabbitMQ."""
+    s = module.spec
+    targets = s.scaling.targets if s.scaling else None
+    if not module.long_running or targets is None or targets.queue_depth is None:
+        return []
+    if s.queue is None:
+        return [module.problem(("scaling", "targets", "queueDepth"),
+                               "queueDepth scaling needs queue: {from, topic} to read the lag of")]
+    external = externals.get(s.queue.from_)
+    if external is not None and external.endpoint.scheme not in QUEUE_SCHEMES:
+        return [module.problem(("queue", "from"), "queueDepth scaling reads Kafka consumer lag or RabbitMQ queue "
+                               f"length; {s.queue.from_!r} is a {external.endpoint.scheme}:// endpoint")]
+    return []
+
+
+def scenario_references(doc: Document, loads: Mapping[str, Iterable[str]], provided: Provided) -> list[Problem]:
+    """Every scenario loads interfaces that modules provide."""
     problems = []
-    for sname, scenario in bp.spec.scenarios.items():
-        for target in scenario.load:
+    for sname, load in loads.items():
+        for target in load:
             mod, _, iface = target.partition(".")
-            provider = env.modules.get(mod)
-            if provider is None or iface not in (provider.spec.provides or {}):
-                known = [f"{m}.{i}" for m, r in env.modules.items() for i in (r.spec.provides or {})]
-                problems.append(bp.problem(("scenarios", sname, "load", target),
-                                           f"scenario loads {target!r}, which no module provides"
-                                           + did_you_mean(target, known), key=True))
+            interfaces = provided.get(mod, ())
+            if interfaces is None or iface in interfaces:
+                continue
+            known = [f"{m}.{i}" for m, names in provided.items() for i in names or ()]
+            problems.append(doc.problem(("scenarios", sname, "load", target),
+                                        f"scenario loads {target!r}, which no module provides"
+                                        + did_you_mean(target, known), key=True))
     return problems

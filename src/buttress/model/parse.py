@@ -1,6 +1,9 @@
 """From a path to a typed ``Blueprint``: load the file and its patterns, validate the spec,
 and check the references that need no environment (pattern names, override targets,
 promotion chains, Rego folders). Called by ``app`` use cases through ``buttress.load``.
+
+The reference checks read the plain data rather than the typed spec, so a file with schema
+errors still has its reference errors reported in the same run.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from buttress.errors import BlueprintError, Problem, UsageError
-from buttress.model.diagnostics import problems_from
+from buttress.model.diagnostics import allowed_keys, problems_from
 from buttress.model.loader import load_file
 from buttress.model.source import Document, KeyPath, Mark, format_keypath
-from buttress.model.spec import BlueprintSpec, PatternSpec
+from buttress.model.spec import BlueprintSpec, EnvironmentSpec, PatternSpec
 from buttress.model.suggest import did_you_mean
 from buttress.model.units import is_dns_label
 
@@ -50,8 +53,7 @@ class Blueprint:
 
     def problem(self, path: KeyPath, message: str, *, key: bool = False) -> Problem:
         """A problem located at ``path`` of the blueprint file."""
-        mark = self.document.locate(path, key=key)
-        return Problem(mark.file, mark.line, mark.column, message, format_keypath(path))
+        return self.document.problem(path, message, key=key)
 
     def locate(self, path: KeyPath) -> Mark:
         """Where ``path`` stands in the blueprint file."""
@@ -82,22 +84,54 @@ def validate_model(model: type[BaseModel], doc: Document, prefix: KeyPath = ()) 
 
 
 def load_blueprint(path: Path | str) -> Blueprint:
-    """Load and validate a blueprint and its patterns; raise ``BlueprintError`` with every problem."""
+    """Load and validate a blueprint and its patterns; raise ``BlueprintError`` with every problem.
+
+    The reference checks read the plain data, so they run even when the schema fails: a run
+    reports schema mistakes together with every reference mistake whose inputs are well-formed
+    (and ``model.salvage`` adds those of the environments' modules).
+    """
     file = find_blueprint(Path(path))
     folder = file.parent.resolve()
     doc = load_file(file, str(file))
     spec, problems = validate_model(BlueprintSpec, doc)
+    raw = Raw(doc.data if isinstance(doc.data, dict) else {}, BlueprintSpec)
+    patterns, pattern_problems = _load_patterns(raw, doc, folder)
+    problems += pattern_problems + _check_names(raw, doc) + _check_rego_folders(raw, doc, folder)
     if spec is None:
+        from buttress.model.salvage import salvage  # salvage builds on resolve and graph, which import this module
+
+        raise BlueprintError(problems + salvage(doc, patterns))
+    if problems:
         raise BlueprintError(problems)
-    patterns, pattern_problems = _load_patterns(spec, doc, folder)
     hasher = hashlib.sha256(file.read_bytes())
     for name in sorted(patterns):
         hasher.update(name.encode() + b"\0" + Path(patterns[name].document.file).read_bytes())
-    blueprint = Blueprint(folder, doc, spec, patterns, hasher.hexdigest())
-    problems = pattern_problems + _check_names(blueprint) + _check_rego_folders(blueprint)
-    if problems:
-        raise BlueprintError(problems)
-    return blueprint
+    return Blueprint(folder, doc, spec, patterns, hasher.hexdigest())
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A mapping of a loaded file read before (or despite) its schema, for checks that need only part of it.
+
+    ``section`` tells a well-formed part from one that cannot be relied on: a part written as
+    something other than a mapping (null included), or absent from a mapping holding unknown
+    keys (it may be there under a misspelt name), is ``None``, so checks that need it stay silent.
+    """
+
+    data: dict[str, Any]
+    model: type[BaseModel]
+
+    @property
+    def stray(self) -> bool:
+        """Whether the mapping holds keys its model does not know."""
+        return not set(self.data) <= set(allowed_keys(self.model))
+
+    def section(self, key: str) -> dict[str, Any] | None:
+        """The mapping at ``key`` (empty when absent), or None when it cannot be relied on."""
+        if key not in self.data:
+            return None if self.stray else {}
+        value = self.data[key]
+        return value if isinstance(value, dict) else None
 
 
 def inside_folder(folder: Path, relative: str) -> Path | None:
@@ -108,10 +142,12 @@ def inside_folder(folder: Path, relative: str) -> Path | None:
     return target if target == folder or folder in target.parents else None
 
 
-def _load_patterns(spec: BlueprintSpec, doc: Document, folder: Path) -> tuple[dict[str, Pattern], list[Problem]]:
+def _load_patterns(raw: Raw, doc: Document, folder: Path) -> tuple[dict[str, Pattern], list[Problem]]:
     patterns: dict[str, Pattern] = {}
     problems: list[Problem] = []
-    for name, relative in spec.uses.items():
+    for name, relative in (raw.section("uses") or {}).items():
+        if not isinstance(relative, str):
+            continue  # a schema error
         where = doc.locate(("uses", name))
         keypath = f"uses.{name}"
         target = inside_folder(folder, relative)
@@ -136,66 +172,79 @@ def _load_patterns(spec: BlueprintSpec, doc: Document, folder: Path) -> tuple[di
     return patterns, problems
 
 
-def _check_names(bp: Blueprint) -> list[Problem]:
-    spec = bp.spec
+def _check_names(raw: Raw, doc: Document) -> list[Problem]:
     problems: list[Problem] = []
-    for section, names in (("modules", spec.modules), ("environments", spec.environments),
-                           ("externals", spec.externals), ("scenarios", spec.scenarios)):
-        for name in names:
+    sections = {name: raw.section(name) for name in ("modules", "environments", "externals", "scenarios", "uses")}
+    for section in ("modules", "environments", "externals", "scenarios"):
+        for name in sections[section] or {}:
             if not is_dns_label(name):
-                problems.append(bp.problem((section, name), f"{section[:-1]} name {name!r} is not a DNS-1123 label "
-                                           "(lower-case letters, digits and '-')", key=True))
-    clash = set(spec.modules) & set(spec.externals)
-    problems += [bp.problem(("externals", n), f"{n!r} names both a module and an external", key=True) for n in clash]
-    for name, module in spec.modules.items():
-        for iface in module.provides or {}:
+                problems.append(doc.problem((section, name), f"{section[:-1]} name {name!r} is not a DNS-1123 label "
+                                            "(lower-case letters, digits and '-')", key=True))
+    modules, externals, uses = sections["modules"], sections["externals"], sections["uses"]
+    clash = set(modules or {}) & set(externals or {})
+    problems += [doc.problem(("externals", n), f"{n!r} names both a module and an external", key=True) for n in clash]
+    for name, module in (modules or {}).items():
+        provides = module.get("provides") if isinstance(module, dict) else None
+        for iface in provides if isinstance(provides, dict) else {}:
             if not is_dns_label(iface):
-                problems.append(bp.problem(("modules", name, "provides", iface),
-                                           f"interface name {iface!r} is not a DNS-1123 label", key=True))
-    for layer, path in [(spec.defaults, ("defaults",))] + [(m, ("modules", n)) for n, m in spec.modules.items()]:
-        if layer.extends is not None and layer.extends not in bp.patterns and layer.extends not in spec.uses:
-            problems.append(bp.problem((*path, "extends"), f"pattern {layer.extends!r} is not declared in uses"
-                                       + did_you_mean(layer.extends, spec.uses)))
-    for env_name, env in spec.environments.items():
-        for target in env.overrides:
-            if target not in spec.modules:
-                problems.append(bp.problem(("environments", env_name, "overrides", target),
-                                           f"override names module {target!r}, which does not exist"
-                                           + did_you_mean(target, spec.modules), key=True))
-    problems += _check_promotions(bp)
-    return problems
+                problems.append(doc.problem(("modules", name, "provides", iface),
+                                            f"interface name {iface!r} is not a DNS-1123 label", key=True))
+    layers = [(raw.data.get("defaults"), ("defaults",))] + [(m, ("modules", n)) for n, m in (modules or {}).items()]
+    for layer, path in layers:
+        extends = layer.get("extends") if isinstance(layer, dict) else None
+        if uses is not None and isinstance(extends, str) and extends not in uses:
+            problems.append(doc.problem((*path, "extends"), f"pattern {extends!r} is not declared in uses"
+                                        + did_you_mean(extends, uses)))
+    envs = sections["environments"] or {}
+    for env_name, env in envs.items():
+        overrides = Raw(env, EnvironmentSpec).section("overrides") if isinstance(env, dict) else None
+        if overrides is None or modules is None:
+            continue
+        for target in overrides:
+            if target not in modules:
+                problems.append(doc.problem(("environments", env_name, "overrides", target),
+                                            f"override names module {target!r}, which does not exist"
+                                            + did_you_mean(target, modules), key=True))
+    return problems + _check_promotions(envs, doc)
 
 
-def _check_promotions(bp: Blueprint) -> list[Problem]:
-    envs = bp.spec.environments
+def _promotion_source(env: Any) -> str | None:
+    promotion = env.get("promotion") if isinstance(env, dict) else None
+    source = promotion.get("from", promotion.get("from_")) if isinstance(promotion, dict) else None
+    return source if isinstance(source, str) else None
+
+
+def _check_promotions(envs: dict[str, Any], doc: Document) -> list[Problem]:
+    sources = {name: _promotion_source(env) for name, env in envs.items()}
     problems = []
-    for name, env in envs.items():
-        if env.promotion and env.promotion.from_ not in envs:
-            problems.append(bp.problem(("environments", name, "promotion", "from"),
-                                       f"promotion source {env.promotion.from_!r} is not an environment"
-                                       + did_you_mean(env.promotion.from_, envs)))
-    for start in envs:
+    for name, source in sources.items():
+        if source is not None and source not in envs:
+            problems.append(doc.problem(("environments", name, "promotion", "from"),
+                                        f"promotion source {source!r} is not an environment" + did_you_mean(source, envs)))
+    for start, first in sources.items():
         seen = [start]
-        current = envs[start]
-        while current.promotion and current.promotion.from_ in envs:
-            nxt = current.promotion.from_
+        nxt = first
+        while nxt is not None and nxt in sources:
             if nxt in seen:
                 if nxt == start:
                     loop = " -> ".join([*reversed(seen), start])
-                    problems.append(bp.problem(("environments", start, "promotion", "from"),
-                                               f"promotion chain loops: {loop}"))
+                    problems.append(doc.problem(("environments", start, "promotion", "from"),
+                                                f"promotion chain loops: {loop}"))
                 break
             seen.append(nxt)
-            current = envs[nxt]
+            nxt = sources[nxt]
     return problems
 
 
-def _check_rego_folders(bp: Blueprint) -> list[Problem]:
+def _check_rego_folders(raw: Raw, doc: Document, folder: Path) -> list[Problem]:
     problems = []
-    for i, relative in enumerate(bp.spec.policies.rego):
-        target = inside_folder(bp.folder, relative)
+    rego = (raw.section("policies") or {}).get("rego")
+    for i, relative in enumerate(rego if isinstance(rego, list) else []):
+        if not isinstance(relative, str):
+            continue
+        target = inside_folder(folder, relative)
         if target is None:
-            problems.append(bp.problem(("policies", "rego", i), f"policy path {relative!r} leaves the blueprint's folder"))
+            problems.append(doc.problem(("policies", "rego", i), f"policy path {relative!r} leaves the blueprint's folder"))
         elif not target.exists():
-            problems.append(bp.problem(("policies", "rego", i), f"policy path {relative!r} does not exist"))
+            problems.append(doc.problem(("policies", "rego", i), f"policy path {relative!r} does not exist"))
     return problems

@@ -7,6 +7,7 @@ names the file and line each merged value came from. Pure: called by ``app`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from buttress.errors import BlueprintError, Problem
 from buttress.model.diagnostics import problems_from
-from buttress.model.parse import Blueprint
+from buttress.model.parse import Blueprint, Pattern
 from buttress.model.source import Document, KeyPath, Mark, format_keypath
 from buttress.model.spec import EnvironmentSpec, ModuleSpec
 from buttress.model.spec.module import LONG_RUNNING
@@ -100,21 +101,9 @@ def resolve(bp: Blueprint, env_name: str, memo: dict[str, ResolvedModule] | None
         if memo is not None and name not in overrides and name in memo:
             modules[name] = memo[name]
             continue
-        own = own or {}
-        layers = [Layer(bp.document, ("modules", name))]
-        merged = merge(defaults, own)
-        pattern_name = merged.get("extends")
-        pattern = bp.patterns.get(pattern_name) if isinstance(pattern_name, str) else None
-        if pattern is not None:
-            merged = merge(merge(defaults, pattern.document.data.get("defaults") or {}), own)
-        if name in overrides:
-            merged = merge(merged, overrides[name] or {})
-            layers.insert(0, Layer(bp.document, ("environments", env_name, "overrides", name)))
-        if pattern is not None:
-            layers.append(Layer(pattern.document, ("defaults",)))
-        if defaults:
-            layers.append(Layer(bp.document, ("defaults",)))
-        module = _typed(name, merged, tuple(layers), problems)
+        merged, layers = merged_module(bp.document, bp.patterns, env_name, name, own, defaults,
+                                       (overrides[name] or {}) if name in overrides else None)
+        module = typed(name, merged, layers, problems)
         if module is not None:
             problems += required_fields(module)
             modules[name] = module
@@ -125,7 +114,31 @@ def resolve(bp: Blueprint, env_name: str, memo: dict[str, ResolvedModule] | None
     return Environment(env_name, env, modules)
 
 
-def _typed(name: str, merged: dict[str, Any], layers: tuple[Layer, ...], problems: list[Problem]) -> ResolvedModule | None:
+def merged_module(doc: Document, patterns: Mapping[str, Pattern], env_name: str, name: str, own: dict[str, Any] | None,
+                  defaults: dict[str, Any], override: dict[str, Any] | None) -> tuple[dict[str, Any], tuple[Layer, ...]]:
+    """One module's plain data merged for ``env_name``, with its layers (highest precedence first).
+
+    ``override`` is the environment's override of the module, None when it has none.
+    """
+    own = own or {}
+    layers = [Layer(doc, ("modules", name))]
+    merged = merge(defaults, own)
+    pattern_name = merged.get("extends")
+    pattern = patterns.get(pattern_name) if isinstance(pattern_name, str) else None
+    if pattern is not None:
+        merged = merge(merge(defaults, pattern.document.data.get("defaults") or {}), own)
+    if override is not None:
+        merged = merge(merged, override)
+        layers.insert(0, Layer(doc, ("environments", env_name, "overrides", name)))
+    if pattern is not None:
+        layers.append(Layer(pattern.document, ("defaults",)))
+    if defaults:
+        layers.append(Layer(doc, ("defaults",)))
+    return merged, tuple(layers)
+
+
+def typed(name: str, merged: dict[str, Any], layers: tuple[Layer, ...], problems: list[Problem]) -> ResolvedModule | None:
+    """The merged module validated as a ``ModuleSpec``; None, with its problems added, when it is not one."""
     try:
         spec = ModuleSpec.model_validate(merged)
     except ValidationError as exc:
@@ -136,7 +149,7 @@ def _typed(name: str, merged: dict[str, Any], layers: tuple[Layer, ...], problem
 
 
 def required_fields(m: ResolvedModule) -> list[Problem]:
-    """What a merged module must have, by kind."""
+    """What a merged module must have, by kind and by what it declares (state a volume, blue-green an interface)."""
     s = m.spec
     problems = []
     if s.kind is None:
@@ -161,4 +174,10 @@ def required_fields(m: ResolvedModule) -> list[Problem]:
         ports[iface.port] = iface_name
     if s.rollout and s.rollout.strategy == "canary" and not s.rollout.steps:
         problems.append(m.problem(("rollout",), "a canary rollout needs steps (traffic percentages)"))
+    if m.long_running and s.state is not None and s.state.volume is None:
+        problems.append(m.problem(("state", "volume"), "a stateful module needs state.volume "
+                                  "(the size of its volume, e.g. 20Gi)"))
+    if m.long_running and s.state is None and s.rollout and s.rollout.strategy == "blue-green" and not s.provides:
+        problems.append(m.problem(("rollout", "strategy"), "blue-green switches a Service between versions; "
+                                  "a module without interfaces needs canary or rolling"))
     return problems

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from buttress.errors import Problem
+
 KeyPath = tuple[str | int, ...]
 
 
@@ -54,6 +56,11 @@ class Document:
             if not probe:
                 return Mark(self.file, 1, 1)
             probe = probe[:-1]
+
+    def problem(self, path: KeyPath, message: str, *, key: bool = False) -> Problem:
+        """A problem located at ``path`` of this file (at its key when ``key``)."""
+        mark = self.locate(path, key=key)
+        return Problem(mark.file, mark.line, mark.column, message, format_keypath(path))
 
     def has(self, path: KeyPath) -> bool:
         """Whether the file itself wrote ``path``."""

@@ -4,17 +4,29 @@ Quantities (``250m``, ``2Gi``), durations (``150ms``, ``28d``), percentages (``9
 (``2500rps``), semantic versions and npm-style ranges, cron expressions, DNS-1123 names and
 secret references. The spec models use them as field types; renderers, controls and capacity
 planning read their parsed values. Every type keeps the user's text as ``str(value)``.
+
+Host names (``HostName``), networks (``Cidr``) and ``env`` values (``PlainValue``) stay plain
+``str``/scalars, because renderers write them into manifests as they are; they are only checked.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import (
+    AfterValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
 from pydantic_core import core_schema
 
 
@@ -374,6 +386,72 @@ class DnsLabel(_Text):
 def is_dns_label(text: str) -> bool:
     """Whether ``text`` is a valid DNS-1123 label."""
     return len(text) <= 63 and bool(_DNS_LABEL.fullmatch(text))
+
+
+_HOST = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_HOST_NAME = re.compile(rf"(\*\.)?{_HOST}")
+HOST_HINT = "a DNS-1123 subdomain such as score.example.com (lower-case letters, digits, '-' and '.'; '*.' may lead)"
+
+
+def check_host(text: str) -> str:
+    """``text`` if it is a host name an Ingress accepts: a DNS-1123 subdomain, optionally ``*.``-prefixed."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    else:
+        raise ValueError(f"{text!r} is an IP address; an Ingress host is a DNS name such as score.example.com")
+    if len(text) > 253 or not _HOST_NAME.fullmatch(text) or any(len(label) > 63 for label in text.split(".")):
+        lowered = text.lower()
+        hint = f"; did you mean {lowered!r}?" if lowered != text and _HOST_NAME.fullmatch(lowered) else ""
+        raise ValueError(f"{text!r} is not {HOST_HINT}{hint}")
+    return text
+
+
+HostName = Annotated[str, AfterValidator(check_host),
+                     WithJsonSchema({"type": "string", "description": HOST_HINT, "pattern": rf"^(\*\.)?{_HOST}$"})]
+"""A public host name, kept as the user wrote it."""
+
+CIDR_HINT = "a network in CIDR notation such as 10.20.0.0/16 or 2001:db8::/32"
+_PREFIX = re.compile(r"[0-9]{1,3}")
+
+
+def check_cidr(text: str) -> str:
+    """``text`` if it is a network ``address/prefix`` with no host bits set (as NetworkPolicy ipBlocks need)."""
+    address, slash, prefix = text.partition("/")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {CIDR_HINT}") from None
+    if not slash:
+        raise ValueError(f"{text!r} has no prefix length: write {address}/{ip.max_prefixlen} for this one address")
+    if not _PREFIX.fullmatch(prefix) or int(prefix) > ip.max_prefixlen:
+        raise ValueError(f"{text!r} is not {CIDR_HINT}: the prefix length of an IPv{ip.version} network "
+                         f"is a number from 0 to {ip.max_prefixlen}")
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not {CIDR_HINT}") from None
+    if network.network_address != ip:
+        raise ValueError(f"{text!r} has host bits set: the network is {network}")
+    return text
+
+
+Cidr = Annotated[str, AfterValidator(check_cidr), WithJsonSchema({"type": "string", "description": CIDR_HINT})]
+"""An IPv4 or IPv6 network, kept as the user wrote it."""
+
+def _one_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        if value is None:
+            raise ValueError('expected a string, a number or a boolean, not null; write "" for an empty value') from None
+        kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+        raise ValueError(f"expected a string, a number or a boolean, not {kind}; quote it to pass it as text") from None
+
+
+PlainValue = Annotated[str | int | float | bool, WrapValidator(_one_error)]
+"""An ``env`` value: one message when it is none of its types, not one per type."""
 
 
 SECRET_SCHEMES = ("vault", "aws-sm", "gcp-sm", "k8s")

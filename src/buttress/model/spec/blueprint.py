@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from buttress.model.spec.base import Classification, Spec
 from buttress.model.spec.module import ModuleSpec
-from buttress.model.units import DnsLabel, Duration, Endpoint, Rate, SemVer
+from buttress.model.units import Cidr, DnsLabel, Duration, Endpoint, Rate, SemVer
 
 Framework = Literal["soc2", "iso27001", "nist-800-53", "cis-k8s", "pss"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -29,9 +29,17 @@ class ExternalSpec(Spec):
 
     endpoint: Endpoint
     classification: Classification = "internal"
-    cidrs: list[str] | None = None
-    """Address ranges the endpoint lives in; egress is opened to them only."""
+    cidrs: list[Cidr] | None = None
+    """Networks the endpoint lives in (``10.20.0.0/16``); egress is opened to them only. Without
+    them, egress to the external is scoped by its port alone (any address)."""
     description: str | None = None
+
+    @field_validator("cidrs")
+    @classmethod
+    def _some_cidrs(cls, cidrs: list[str] | None) -> list[str] | None:
+        if cidrs is not None and not cidrs:
+            raise ValueError("cidrs lists no network: name at least one, or leave cidrs out for egress scoped by port only")
+        return cidrs
 
 
 class Approvals(Spec):

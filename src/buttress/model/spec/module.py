@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from buttress.model.spec.base import Classification, Spec
-from buttress.model.units import Cron, Duration, ImageRef, Percent, Quantity, SecretRef, SemVer
+from buttress.model.units import Cron, Duration, HostName, ImageRef, Percent, PlainValue, Quantity, SecretRef, SemVer
 
 ModuleKind = Literal["service", "worker", "job", "cronjob"]
 LONG_RUNNING: frozenset[str] = frozenset({"service", "worker"})
@@ -24,8 +24,8 @@ class Interface(Spec):
     version: SemVer
     exposure: Literal["internal", "public"] = "internal"
     auth: Literal["none", "oidc", "mtls", "api-key"] | None = None
-    host: str | None = None
-    """Public host name for the Ingress (public interfaces)."""
+    host: HostName | None = None
+    """Public host name for the Ingress (public interfaces): a DNS-1123 subdomain, ``*.`` allowed."""
 
 
 class Limits(Spec):
@@ -197,7 +197,7 @@ class ModuleSpec(Spec):
     image: ImageRef | None = None
     command: list[str] | None = None
     args: list[str] | None = None
-    env: dict[str, str | int | float | bool] | None = None
+    env: dict[str, PlainValue] | None = None
     provides: dict[str, Interface] | None = None
     consumes: list[str] | None = None
     resources: Resources | None = None
