@@ -25,6 +25,7 @@ CRDS = {
     ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/ExternalSecret_v1.json",
     ("external-secrets.io/v1", "SecretStore"): "external-secrets.io/SecretStore_v1.json",
     ("velero.io/v1", "Schedule"): "velero.io/Schedule_v1.json",
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com/ServiceMonitor_v1.json",
 }
 Validator = Callable[[dict[str, Any]], list[str]]
 

@@ -78,6 +78,13 @@ def test_against_an_earlier_render(cli: CLI, fraud: Path, tmp_path: Path) -> Non
     assert {"path": "spec.replicas", "from": 3, "to": 4} in changed[("Deployment", "features")]
     assert {"path": "spec.minReplicas", "from": 3, "to": 4} in changed[("HorizontalPodAutoscaler", "features")]
     assert not doc["added"] and not doc["removed"]
+    # No noise: the edit changes the blueprint digest, which every object carries (annotation) and
+    # the environment-wide objects' version label is derived from; those fields are not compared,
+    # so exactly what the replica change really changes is shown.
+    assert {f"{c['kind']}/{c['name']}" if c["kind"] else c["file"] for c in doc["changed"]} == {
+        "Deployment/features", "HorizontalPodAutoscaler/features", "dashboards/features.json", "runbooks/features.md"}
+    assert changed[("Deployment", "features")] == [{"path": "spec.replicas", "from": 3, "to": 4}]
+    assert "blueprint-digest" not in run.stdout and "sha256-" not in run.stdout
 
 
 def test_a_file_removed_from_the_earlier_render_is_reported(fraud: Path, tmp_path: Path) -> None:
@@ -120,3 +127,6 @@ def test_a_changed_job_is_one_changed_object_although_its_name_follows_its_conte
     [job] = [c for c in result.changed if c.ref.kind == "Job"]
     paths = {f.path for f in job.changes}
     assert "metadata.name" in paths and "spec.template.spec.containers[retrain].image" in paths
+    # A module's version label is its image's, not the blueprint digest's: it is still compared.
+    assert "metadata.labels.app.kubernetes.io/version" in paths
+    assert not any("blueprint-digest" in f.path for c in result.changed for f in c.changes)

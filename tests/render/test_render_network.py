@@ -6,12 +6,20 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import FRAUD, edit
-from tests.render.helpers import WORKLOAD_KINDS, Obj, one, pick, render
+from tests.render.conftest import Schemas
+from tests.render.helpers import WORKLOAD_KINDS, Obj, one, pick, pod_spec, render
 
 from buttress.errors import BlueprintError
 
 INGRESS_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
                 "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}}}
+MONITORING_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                   "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}
+METRICS_PORT = 9464
+SCRAPE_RULE = {"from": [MONITORING_PEER], "ports": [{"protocol": "TCP", "port": METRICS_PORT}]}
+SCRAPED = {"features", "scorer", "case-store"}
+"""The example's modules that expose metrics: long-running, with interfaces or an SLO (not the
+SLO-less worker label-ingest, not the cron job retrain)."""
 
 
 def _peer(module: str) -> dict[str, object]:
@@ -34,15 +42,17 @@ def test_default_deny_and_dns(prod: list[Obj]) -> None:
 
 def test_each_edge_opens_exactly_the_interface_port_both_ways(prod: list[Obj]) -> None:
     features = one(prod, "NetworkPolicy", "features")["spec"]
-    assert features["ingress"] == [{"from": [_peer("scorer")], "ports": [{"protocol": "TCP", "port": 8080}]}]
+    assert features["ingress"] == [{"from": [_peer("scorer")], "ports": [{"protocol": "TCP", "port": 8080}]},
+                                   SCRAPE_RULE]
     scorer = one(prod, "NetworkPolicy", "scorer")["spec"]
     assert {"to": [_peer("features")], "ports": [{"protocol": "TCP", "port": 8080}]} in scorer["egress"]
     case_store = one(prod, "NetworkPolicy", "case-store")["spec"]
-    assert "ingress" not in case_store  # nobody consumes cases
+    assert case_store["ingress"] == [SCRAPE_RULE]  # nobody consumes cases; Prometheus scrapes it
     assert case_store["egress"] == [{"to": [_peer("scorer")], "ports": [{"protocol": "TCP", "port": 8080}]}]
     assert scorer["ingress"] == [
         {"from": [_peer("case-store")], "ports": [{"protocol": "TCP", "port": 8080}]},
-        {"from": [INGRESS_PEER], "ports": [{"protocol": "TCP", "port": 8080}]}]
+        {"from": [INGRESS_PEER], "ports": [{"protocol": "TCP", "port": 8080}]},
+        SCRAPE_RULE]
 
 
 def test_ingress_controller_only_reaches_public_interfaces(prod: list[Obj]) -> None:
@@ -66,14 +76,76 @@ def test_externals_are_port_scoped_with_a_comment_unless_cidrs_are_given(prod: l
 
 
 def test_nothing_else_is_open(prod: list[Obj]) -> None:
-    """Every allowed port is a DNS port, an interface port, an external's port, or — for the one
-    module that declares ``access`` — the Kubernetes API's."""
+    """Every allowed port is a DNS port, an interface port, an external's port, the metrics port
+    for Prometheus only, or — for the one module that declares ``access`` — the Kubernetes API's;
+    every ingress rule names its peers (no ingress from anywhere)."""
     allowed = {53, 8080, 9090, 5432, 443, 9093}
     for policy in pick(prod, "NetworkPolicy"):
         spec = policy["spec"]
         api = {6443} if policy["metadata"]["name"] == "retrain" else set()
+        for rule in spec.get("ingress", []):
+            assert rule.get("from"), policy["metadata"]["name"]
         for rule in spec.get("ingress", []) + spec.get("egress", []):
-            assert rule["ports"] and {p["port"] for p in rule["ports"]} <= allowed | api
+            ports = {p["port"] for p in rule["ports"]}
+            if MONITORING_PEER in rule.get("from", []):
+                assert rule == SCRAPE_RULE
+                continue
+            assert rule["ports"] and ports <= allowed | api
+            assert METRICS_PORT not in ports
+
+
+def test_prometheus_reaches_exactly_the_metrics_port_of_every_module_that_exposes_metrics(
+        prod: list[Obj], schemas: Schemas) -> None:
+    """Default deny would keep Prometheus out: each scraped module opens its metrics port to the
+    Prometheus pods of the monitoring namespace — that port, those pods, nothing more — and has a
+    ServiceMonitor (valid against the prometheus-operator CRD) scraping it through its Service."""
+    opened = {p["metadata"]["name"] for p in pick(prod, "NetworkPolicy")
+              for rule in p["spec"].get("ingress", []) if MONITORING_PEER in rule["from"]}
+    assert opened == SCRAPED
+    for policy in pick(prod, "NetworkPolicy"):
+        scrape = [r for r in policy["spec"].get("ingress", []) if MONITORING_PEER in r["from"]]
+        assert scrape == ([SCRAPE_RULE] if policy["metadata"]["name"] in SCRAPED else [])
+    monitors = {m["metadata"]["name"]: m for m in pick(prod, "ServiceMonitor")}
+    assert set(monitors) == SCRAPED
+    for name, monitor in monitors.items():
+        assert schemas.errors(monitor) == []
+        spec = monitor["spec"]
+        assert spec["selector"] == {"matchLabels": {"app.kubernetes.io/name": name,
+                                                    "app.kubernetes.io/part-of": "fraud-detection"}}
+        assert spec["namespaceSelector"] == {"matchNames": ["fraud-prod"]}
+        [endpoint] = spec["endpoints"]
+        assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
+        # Only the Service named after the module (job=<module>), not its headless or preview twin.
+        assert endpoint["relabelings"] == [{"action": "keep", "sourceLabels": ["__meta_kubernetes_service_name"],
+                                            "regex": name}]
+        service = one(prod, "Service", name)["spec"]
+        assert {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP",
+                "appProtocol": "http"} in service["ports"]
+        [workload] = [o for o in prod if o["kind"] in WORKLOAD_KINDS and o["metadata"]["name"] == name]
+        ports = pod_spec(workload)["containers"][0]["ports"]
+        assert {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"} in ports
+    broken = {**monitors["features"], "spec": {**monitors["features"]["spec"], "endpoint": []}}
+    assert schemas.errors(broken), "the ServiceMonitor schema must refuse an unknown field"
+    # The metrics port is not on any Ingress: public traffic reaches interfaces only.
+    for ingress in pick(prod, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            assert all(p["backend"]["service"]["port"] != {"number": METRICS_PORT}
+                       and p["backend"]["service"]["port"].get("name") != "metrics" for p in rule["http"]["paths"])
+
+
+def test_a_worker_with_an_slo_is_scraped_through_a_metrics_service(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "    queue: {from: events", "    slo: {availability: 99%}\n    queue: {from: events")
+    objects = render(fraud, "prod")
+    service = one(objects, "Service", "label-ingest")["spec"]
+    assert [p["name"] for p in service["ports"]] == ["metrics"]
+    assert one(objects, "ServiceMonitor", "label-ingest")
+    assert SCRAPE_RULE in one(objects, "NetworkPolicy", "label-ingest")["spec"]["ingress"]
+
+
+def test_an_interface_on_the_metrics_port_is_refused(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "cases: {protocol: grpc, port: 9090", f"cases: {{protocol: grpc, port: {METRICS_PORT}")
+    with pytest.raises(BlueprintError, match="metrics"):
+        render(fraud, "prod")
 
 
 def test_declared_access_opens_the_kubernetes_api_and_says_it_is_port_scoped(prod: list[Obj]) -> None:

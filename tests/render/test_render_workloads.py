@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from tests.conftest import FRAUD, edit
 from tests.render.helpers import WORKLOAD_KINDS, Obj, one, pick, pod_spec, render
+
+from buttress.app.render import environment_files
+from buttress.app.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -167,18 +170,40 @@ def test_secret_store_follows_each_references_scheme(fraud: Path) -> None:
     assert stores == {"DB_PASSWORD": "vault", "KAFKA_PASSWORD": "aws-sm"}
 
 
-def test_standard_labels_and_digest_on_every_object(prod: list[Obj], cli: Callable[..., object]) -> None:
+def _kustomized_objects(env: str) -> list[Obj]:
+    """Every object of every resource file the kustomization of ``env`` lists (all renderers')."""
+    v = validate(FRAUD, [env])
+    files = environment_files(v.blueprint, v.environments[env], v.graphs[env])
+    resources = yaml.safe_load(files["kustomization.yaml"])["resources"]
+    return [doc for path in resources for doc in yaml.safe_load_all(files[path]) if doc]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_standard_labels_and_digest_on_every_object(env: str) -> None:
+    """Every object ``kubectl apply -k`` would create, whichever renderer wrote it (the Kubernetes
+    objects, the monitoring renderer's PrometheusRule), carries the standard labels and annotations."""
     from buttress.model.parse import load_blueprint
 
     digest = load_blueprint(FRAUD).digest
-    for o in prod:
+    objects = _kustomized_objects(env)
+    kinds = {o["kind"] for o in objects}
+    assert {"PrometheusRule", "ServiceMonitor", "Deployment", "Namespace"} <= kinds
+    for o in objects:
         meta = o["metadata"]
         for key in ("name", "part-of", "component", "version", "managed-by"):
             assert meta["labels"][f"app.kubernetes.io/{key}"], (o["kind"], key)
+        assert meta["labels"]["app.kubernetes.io/part-of"] == "fraud-detection"
+        assert meta["labels"]["app.kubernetes.io/managed-by"] == "buttress"
         assert meta["labels"]["buttress.dev/owner"] == "risk-ml"
         assert meta["labels"]["buttress.dev/classification"] in ("internal", "confidential", "restricted")
-        assert meta["annotations"]["buttress.dev/blueprint-digest"] == digest
-        namespace_wide = o["kind"] in ("Namespace", "LimitRange", "ResourceQuota") or meta["name"] in (
+        assert meta["annotations"]["buttress.dev/blueprint-digest"] == digest, (o["kind"], meta["name"])
+        assert meta["annotations"]["buttress.dev/environment"] == env
+        namespace_wide = o["kind"] in ("Namespace", "LimitRange", "ResourceQuota", "PrometheusRule") or meta["name"] in (
             "default-deny", "allow-dns")
         assert ("buttress.dev/module" in meta["annotations"]) is not namespace_wide
-    assert one(prod, "CronJob", "retrain")["metadata"]["labels"]["cost-centre"] == "risk-ml-training"
+        if namespace_wide:  # the highest classification of any module, the blueprint's digest as version
+            assert meta["labels"]["buttress.dev/classification"] == "restricted"
+            assert meta["labels"]["app.kubernetes.io/version"] == f"sha256-{digest[:12]}"
+    rule = next(o for o in objects if o["kind"] == "PrometheusRule")
+    assert rule["metadata"]["labels"]["app.kubernetes.io/component"] == "monitoring"
+    assert one(objects, "CronJob", "retrain")["metadata"]["labels"]["cost-centre"] == "risk-ml-training"

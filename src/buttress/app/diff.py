@@ -6,8 +6,10 @@ derived from them are written as the second's, so that only real differences rem
 ``diff_against`` compares an environment with an earlier render on disk. Objects are matched by
 (apiVersion, kind, name); a changed object lists its changed fields by path, list items that
 carry a ``name`` (containers, env vars, ports) matched by that name; a Job, whose name carries its
-content's digest, is matched by its module (``stable_name``). Other files compare by
-content. Called by ``buttress diff``.
+content's digest, is matched by its module (``stable_name``). Two fields derived from the
+blueprint digest, which every edit changes, are not compared (``without_digest_fields``): the
+blueprint-digest annotation and the version label of environment-wide objects. Other files
+compare by content. Called by ``buttress diff``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from buttress.app.render import KUSTOMIZATION, environment_files, require_enviro
 from buttress.app.validate import Validated
 from buttress.errors import UsageError
 from buttress.render.bundle import MANIFEST
+from buttress.render.common.labels import DIGEST_ANNOTATION, VERSION_LABEL, digest_version
 from buttress.render.kubernetes.workloads import stable_name
 from buttress.render.yamlio import load_all
 
@@ -113,6 +116,22 @@ def _same(text: str) -> str:
     return text
 
 
+def without_digest_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` without the fields derived from the blueprint digest: its blueprint-digest
+    annotation, and its ``app.kubernetes.io/version`` label when that is the digest's
+    (``sha256-<12 hex>``, on environment-wide objects; a module's version is its image's and stays)."""
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict):
+        return doc
+    annotations, labels = meta.get("annotations"), meta.get("labels")
+    if not isinstance(annotations, dict) or not isinstance(digest := annotations.get(DIGEST_ANNOTATION), str):
+        return doc
+    meta = {**meta, "annotations": {k: v for k, v in annotations.items() if k != DIGEST_ANNOTATION}}
+    if isinstance(labels, dict) and labels.get(VERSION_LABEL) == digest_version(digest):
+        meta["labels"] = {k: v for k, v in labels.items() if k != VERSION_LABEL}
+    return {**doc, "metadata": meta}
+
+
 def _objects(files: dict[str, bytes], where: str,
              rename: Rename = _same) -> tuple[dict[Key, tuple[ObjectRef, Any]], dict[str, bytes]]:
     """The objects of a render by (apiVersion, kind, name as side B would name it), and its other files."""
@@ -131,7 +150,7 @@ def _objects(files: dict[str, bytes], where: str,
             for doc in docs:
                 ref = ObjectRef(str(doc.get("apiVersion", "")), str(doc["kind"]), str(doc["metadata"].get("name", "")),
                                 path)
-                objects[(ref.api_version, ref.kind, rename(stable_name(doc)))] = (ref, doc)
+                objects[(ref.api_version, ref.kind, rename(stable_name(doc)))] = (ref, without_digest_fields(doc))
         else:
             plain[path] = content
     return objects, plain

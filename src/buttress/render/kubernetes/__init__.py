@@ -18,6 +18,7 @@ from buttress.render.kubernetes.backup import schedule
 from buttress.render.kubernetes.identity import identity
 from buttress.render.kubernetes.ingress import ingresses
 from buttress.render.kubernetes.labels import MODULE_ANNOTATION, Context
+from buttress.render.kubernetes.monitors import service_monitor
 from buttress.render.kubernetes.namespace import limit_range, namespace, resource_quota
 from buttress.render.kubernetes.network import module_policy, namespace_policies
 from buttress.render.kubernetes.scaling import autoscaler, disruption_budget
@@ -34,6 +35,7 @@ MODULE_RENDERERS: tuple[ModuleRenderer, ...] = (
     workloads,
     ingresses,
     module_policy,
+    service_monitor,
     autoscaler,
     disruption_budget,
     schedule,

@@ -2,12 +2,12 @@
 
 ``Context`` is built once per environment by ``render_objects`` and handed to every per-concern
 renderer of this package, so that the standard labels (``app.kubernetes.io/*``, owner, data
-classification) and annotations (blueprint digest, module) are written in exactly one place.
+classification) and annotations (blueprint digest, module) are written in exactly one place:
+``buttress.render.common.labels``, which the other renderers use too.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,32 +16,20 @@ from typing import Any
 from buttress.model.graph import Edge, Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
-from buttress.model.spec.base import CLASSIFICATION_RANK
+from buttress.render.common import labels as common
+from buttress.render.common.labels import (
+    DIGEST_ANNOTATION,
+    MANAGED_BY,
+    MODULE_ANNOTATION,
+    PREFIX,
+    label_value,
+    module_version,
+)
 
-MANAGED_BY = "buttress"
-PREFIX = "buttress.dev"
-MODULE_ANNOTATION = f"{PREFIX}/module"
-DIGEST_ANNOTATION = f"{PREFIX}/blueprint-digest"
-_LABEL_VALUE = re.compile(r"[^A-Za-z0-9._-]")
+__all__ = ["DIGEST_ANNOTATION", "MANAGED_BY", "MODULE_ANNOTATION", "PREFIX", "Context", "Obj", "label_value",
+           "module_version"]
 
 Obj = dict[str, Any]
-
-
-def label_value(text: str) -> str:
-    """``text`` made a valid label value: allowed characters only, at most 63, alphanumeric ends."""
-    value = _LABEL_VALUE.sub("-", text)[:63]
-    return value.strip("-_.")
-
-
-def module_version(module: ResolvedModule) -> str:
-    """The version label of a module: its image tag, else the short image digest, else ``unversioned``."""
-    image = module.spec.image
-    if image is not None and image.tag:
-        return label_value(image.tag)
-    if image is not None and image.digest:
-        algo, _, hexdigest = image.digest.partition(":")
-        return f"{algo}-{hexdigest[:12]}"
-    return "unversioned"
 
 
 @dataclass(frozen=True)
@@ -82,16 +70,15 @@ class Context:
 
     def selector(self, module: str) -> dict[str, str]:
         """Labels that select the pods of ``module`` (stable across releases)."""
-        return {"app.kubernetes.io/name": module, "app.kubernetes.io/part-of": self.system}
+        return common.selector(self.bp, module)
 
     def owner(self, module: ResolvedModule) -> str:
         """The module's owning team, falling back to the blueprint's owner."""
-        return module.spec.owner or self.bp.spec.owner
+        return common.owner(self.bp, module)
 
     def classification(self, module: ResolvedModule) -> str:
         """The module's data classification (``internal`` when none is declared)."""
-        data = module.spec.data
-        return (data.classification if data and data.classification else None) or "internal"
+        return common.classification(module)
 
     @cached_property
     def _labels(self) -> dict[str, dict[str, str]]:
@@ -101,21 +88,8 @@ class Context:
         """Standard labels of every object belonging to ``module``, pod templates included (a fresh dict)."""
         cached = self._labels.get(module.name)
         if cached is None:
-            cached = self._labels[module.name] = self._module_labels(module)
+            cached = self._labels[module.name] = common.module_labels(self.bp, module)
         return dict(cached)
-
-    def _module_labels(self, module: ResolvedModule) -> dict[str, str]:
-        labels = {
-            **self.selector(module.name),
-            "app.kubernetes.io/component": module.kind,
-            "app.kubernetes.io/version": module_version(module),
-            "app.kubernetes.io/managed-by": MANAGED_BY,
-            f"{PREFIX}/owner": label_value(self.owner(module)),
-            f"{PREFIX}/classification": self.classification(module),
-        }
-        for key, value in sorted((module.spec.labels or {}).items()):
-            labels.setdefault(key, label_value(value))
-        return labels
 
     def module_meta(self, module: ResolvedModule, name: str, *, annotations: dict[str, str] | None = None,
                     namespaced: bool = True) -> Obj:
@@ -124,27 +98,16 @@ class Context:
         if namespaced:
             meta["namespace"] = self.namespace
         meta["labels"] = self.module_labels(module)
-        meta["annotations"] = {
-            MODULE_ANNOTATION: module.name,
-            DIGEST_ANNOTATION: self.bp.digest,
-            f"{PREFIX}/environment": self.env.name,
-            **(annotations or {}),
-        }
+        meta["annotations"] = {**common.module_annotations(self.bp, self.env, module), **(annotations or {})}
         return meta
+
+    @cached_property
+    def _namespace_labels(self) -> dict[str, str]:
+        return common.environment_labels(self.bp, self.env)
 
     def namespace_labels(self) -> dict[str, str]:
         """Standard labels of namespace-wide objects; the classification is the highest of any module."""
-        highest = max((self.classification(m) for m in self.env.modules.values()),
-                      key=CLASSIFICATION_RANK.__getitem__, default="internal")
-        return {
-            "app.kubernetes.io/name": self.system,
-            "app.kubernetes.io/part-of": self.system,
-            "app.kubernetes.io/component": "namespace",
-            "app.kubernetes.io/version": f"sha256-{self.bp.digest[:12]}",
-            "app.kubernetes.io/managed-by": MANAGED_BY,
-            f"{PREFIX}/owner": label_value(self.bp.spec.owner),
-            f"{PREFIX}/classification": highest,
-        }
+        return dict(self._namespace_labels)
 
     def namespace_meta(self, name: str, *, namespaced: bool = True, labels: dict[str, str] | None = None,
                        annotations: dict[str, str] | None = None) -> Obj:
@@ -152,7 +115,6 @@ class Context:
         meta: Obj = {"name": name}
         if namespaced:
             meta["namespace"] = self.namespace
-        meta["labels"] = {**self.namespace_labels(), **(labels or {})}
-        meta["annotations"] = {DIGEST_ANNOTATION: self.bp.digest, f"{PREFIX}/environment": self.env.name,
-                               **(annotations or {})}
+        meta["labels"] = {**self._namespace_labels, **(labels or {})}
+        meta["annotations"] = {**common.environment_annotations(self.bp, self.env), **(annotations or {})}
         return meta

@@ -2,15 +2,18 @@
 
 A namespace-wide default deny for ingress and egress, DNS egress to kube-dns, and per module one
 NetworkPolicy that opens exactly: ingress from each consumer on the consumed interface's port,
-ingress from the ingress controller on ``public`` interfaces, egress to each provider on the
-interface's port, egress to each external's port (to its ``cidrs`` when it gives them; else
-the rule is port-scoped and an annotation says so), and, for a module that declares ``access``,
-egress to the Kubernetes API's ports (port-scoped, annotated). Nothing else. Called by ``render_objects``.
+ingress from the ingress controller on ``public`` interfaces, ingress from the Prometheus pods of
+the monitoring namespace on the metrics port of a module that exposes metrics
+(``render.common.scrape``), egress to each provider on the interface's port, egress to each
+external's port (to its ``cidrs`` when it gives them; else the rule is port-scoped and an
+annotation says so), and, for a module that declares ``access``, egress to the Kubernetes API's
+ports (port-scoped, annotated). Nothing else. Called by ``render_objects``.
 """
 
 from __future__ import annotations
 
 from buttress.model.resolve import ResolvedModule
+from buttress.render.common.scrape import METRICS_PORT, exposes_metrics, monitoring_peer
 from buttress.render.kubernetes.labels import PREFIX, Context, Obj
 from buttress.render.kubernetes.pod import interfaces
 
@@ -50,6 +53,8 @@ def _ingress_rules(ctx: Context, module: ResolvedModule) -> list[Obj]:
             rules.append({"from": [{
                 "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": INGRESS_NAMESPACE}},
                 "podSelector": {"matchLabels": dict(INGRESS_POD_LABELS)}}], "ports": _tcp(iface.port)})
+    if exposes_metrics(module):
+        rules.append({"from": [monitoring_peer()], "ports": _tcp(METRICS_PORT)})
     return rules
 
 

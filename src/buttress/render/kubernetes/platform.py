@@ -1,13 +1,17 @@
 """What the renderer assumes the platform provides, in one place: the in-cluster Prometheus
-(for KEDA triggers and Argo Rollouts analysis) and the SLI metric names of a module.
+(for KEDA triggers and Argo Rollouts analysis; its namespace and the scrape convention are
+``buttress.render.common.scrape``'s) and the SLI metric names of a module.
 Called by ``scaling`` and ``rollouts``.
 """
 
 from __future__ import annotations
 
 from buttress.model.resolve import ResolvedModule
+from buttress.render.common.scrape import PROMETHEUS_URL
 
-PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
+__all__ = ["DEFAULT_DURATION_METRIC", "DEFAULT_REQUESTS_METRIC", "PROMETHEUS_URL", "RATE_WINDOW", "duration_metric",
+           "latency_quantile", "request_rate", "requests_metric", "series"]
+
 DEFAULT_REQUESTS_METRIC = "http_requests_total"
 DEFAULT_DURATION_METRIC = "http_request_duration_seconds"
 RATE_WINDOW = "2m"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from buttress.errors import BlueprintError
 from buttress.model.resolve import ResolvedModule
 from buttress.model.spec.module import Interface, Probe
+from buttress.render.common.scrape import METRICS_PORT, METRICS_PORT_NAME, exposes_metrics
 from buttress.render.kubernetes.labels import Context, Obj
 from buttress.render.kubernetes.secrets import SECRET_SUFFIX
 from buttress.render.kubernetes.sizing import GPU_RESOURCE, bytes_text, replicas, size
@@ -34,8 +36,18 @@ def port_name(name: str, iface: Interface) -> str:
 
 
 def interfaces(module: ResolvedModule) -> list[tuple[str, Interface]]:
-    """The module's interfaces sorted by name (the order of every list rendered from them)."""
-    return sorted((module.spec.provides or {}).items())
+    """The module's interfaces sorted by name (the order of every list rendered from them).
+
+    A module that exposes metrics keeps ``METRICS_PORT`` and the port name ``metrics`` for them:
+    an interface on either is refused."""
+    found = sorted((module.spec.provides or {}).items())
+    if exposes_metrics(module):
+        clash = [name for name, iface in found if iface.port == METRICS_PORT or port_name(name, iface) == METRICS_PORT_NAME]
+        if clash:
+            raise BlueprintError([module.problem(("provides", name), f"port {METRICS_PORT} and the port name "
+                                                 f"{METRICS_PORT_NAME!r} serve the module's Prometheus metrics; give "
+                                                 "the interface another port and name") for name in clash])
+    return found
 
 
 def _handler(kind: str, given: Probe | None, module: ResolvedModule) -> Obj | None:
@@ -114,6 +126,8 @@ def _container(module: ResolvedModule) -> Obj:
     if s.args:
         container["args"] = list(s.args)
     ports = [{"name": port_name(n, i), "containerPort": i.port, "protocol": "TCP"} for n, i in interfaces(module)]
+    if exposes_metrics(module):
+        ports.append({"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"})
     if ports:
         container["ports"] = ports
     env = _env(module)

@@ -1,7 +1,8 @@
 """Progressive delivery: ``canary`` and ``blue-green`` modules run as an Argo Rollouts ``Rollout``
 (steps and pauses from the blueprint) gated by an ``AnalysisTemplate`` whose success conditions
 are the module's SLO: the error ratio within the availability budget, the latency quantile within
-its objective. ``rolling`` modules keep their Deployment (see ``workloads``).
+its objective. A measurement without data (no series, or NaN) is inconclusive, never a success
+(see ``conditions``). ``rolling`` modules keep their Deployment (see ``workloads``).
 Called by ``workloads``.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from buttress.errors import BlueprintError
 from buttress.model.resolve import ResolvedModule
 from buttress.render.kubernetes.labels import PREFIX, Context, Obj
 from buttress.render.kubernetes.platform import PROMETHEUS_URL, latency_quantile, request_rate
@@ -18,6 +18,12 @@ from buttress.render.kubernetes.sizing import replicas
 ServiceFn = Callable[..., Obj]
 DEFAULT_PAUSE = "5m"
 ANALYSIS_INTERVAL = "1m"
+FAILURE_LIMIT = 1
+"""Measurements above the objective tolerated before the analysis fails (one noisy minute)."""
+INCONCLUSIVE_LIMIT = 0
+"""Measurements without data tolerated before the analysis is inconclusive and the rollout pauses."""
+PRE_PROMOTION_MEASUREMENTS = 5
+"""Measurements (one per ``ANALYSIS_INTERVAL``) a blue-green pre-promotion analysis takes."""
 PREVIEW_SUFFIX = "-preview"
 _API = "argoproj.io/v1alpha1"
 
@@ -33,30 +39,50 @@ def _fmt(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
+def conditions(threshold: str) -> Obj:
+    """``successCondition`` and ``failureCondition`` of a measurement that must stay at most
+    ``threshold``. Both require a number: with no series (an empty result) or NaN (no traffic in
+    the rate window) neither holds, so Argo Rollouts counts the measurement inconclusive — never
+    a success — and, at more than ``inconclusiveLimit`` of them, pauses the rollout for a person
+    to decide. A number above the threshold is a failure; more than ``failureLimit`` of them abort."""
+    measured = "len(result) > 0 && !isNaN(result[0])"
+    return {"successCondition": f"{measured} && result[0] <= {threshold}",
+            "failureCondition": f"{measured} && result[0] > {threshold}"}
+
+
+def _metric(name: str, query: str, threshold: str, count: int | None) -> Obj:
+    metric: Obj = {"name": name, "interval": ANALYSIS_INTERVAL}
+    if count is not None:
+        metric["count"] = count
+    return {**metric, "failureLimit": FAILURE_LIMIT, "inconclusiveLimit": INCONCLUSIVE_LIMIT, **conditions(threshold),
+            "provider": {"prometheus": {"address": PROMETHEUS_URL, "query": query}}}
+
+
 def analysis_metrics(ctx: Context, module: ResolvedModule) -> list[Obj]:
-    """One Prometheus metric per SLO objective; empty when the module declares no SLO."""
+    """One Prometheus metric per SLO objective; empty when the module declares no SLO.
+
+    A canary's analysis runs in the background until the rollout completes (no ``count``); a
+    blue-green pre-promotion analysis must complete before the switch, so it takes
+    ``PRE_PROMOTION_MEASUREMENTS`` measurements.
+    """
     slo = module.spec.slo
     metrics: list[Obj] = []
     if slo is None:
         return metrics
-    provider = {"prometheus": {"address": PROMETHEUS_URL}}
+    strategy = module.spec.rollout.strategy if module.spec.rollout else None
+    count = PRE_PROMOTION_MEASUREMENTS if strategy == "blue-green" else None
     if slo.availability is not None:
         budget = _fmt(1 - slo.availability.ratio)
-        errors = request_rate(ctx.namespace, module, ',code=~"5.."')
-        query = f"{errors} / {request_rate(ctx.namespace, module)}"
-        metrics.append({"name": "error-ratio", "interval": ANALYSIS_INTERVAL, "failureLimit": 1,
-                        "successCondition": f"len(result) == 0 || isNaN(result[0]) || result[0] <= {budget}",
-                        "provider": {"prometheus": {**provider["prometheus"], "query": query}}})
+        # No 5xx series at all means no errors (0), not no data; no requests at all stays empty.
+        errors = "(" + request_rate(ctx.namespace, module, ',code=~"5.."') + " or vector(0))"
+        metrics.append(_metric("error-ratio", f"{errors} / {request_rate(ctx.namespace, module)}", budget, count))
     latency = slo.latency
     for name, quantile, objective in (("p95", 0.95, latency.p95 if latency else None),
                                       ("p99", 0.99, latency.p99 if latency else None)):
         if objective is None:
             continue
-        query = latency_quantile(ctx.namespace, module, quantile)
-        metrics.append({"name": f"latency-{name}", "interval": ANALYSIS_INTERVAL, "failureLimit": 1,
-                        "successCondition": f"len(result) == 0 || isNaN(result[0]) || "
-                                            f"result[0] <= {_fmt(objective.seconds)}",
-                        "provider": {"prometheus": {**provider["prometheus"], "query": query}}})
+        metrics.append(_metric(f"latency-{name}", latency_quantile(ctx.namespace, module, quantile),
+                               _fmt(objective.seconds), count))
     return metrics
 
 
@@ -85,13 +111,12 @@ def _blue_green(module: ResolvedModule, analysis: bool) -> Obj:
     return {"blueGreen": green}
 
 
-def rollout(ctx: Context, module: ResolvedModule, template: Obj, service: ServiceFn) -> list[Obj]:
-    """The Rollout, its Service(s) and, when the module has an SLO, its AnalysisTemplate."""
+def rollout(ctx: Context, module: ResolvedModule, template: Obj, service: ServiceFn, with_service: bool) -> list[Obj]:
+    """The Rollout, its Service(s) (``with_service``: the one named after the module) and, when the
+    module has an SLO, its AnalysisTemplate."""
     metrics = analysis_metrics(ctx, module)
     strategy = module.spec.rollout.strategy if module.spec.rollout else None
-    if strategy == "blue-green" and not module.spec.provides:
-        raise BlueprintError([module.problem(("rollout", "strategy"), "blue-green switches a Service between "
-                                             "versions; a module without interfaces needs canary or rolling")])
+    assert strategy != "blue-green" or module.spec.provides, "model.resolve refuses blue-green without interfaces"
     annotations = {} if metrics else {f"{PREFIX}/analysis": "none: the module declares no slo to gate on"}
     body = _canary(module, bool(metrics)) if strategy == "canary" else _blue_green(module, bool(metrics))
     objects: list[Obj] = [{
@@ -106,7 +131,7 @@ def rollout(ctx: Context, module: ResolvedModule, template: Obj, service: Servic
             "strategy": body,
         },
     }]
-    if module.spec.provides:
+    if with_service:
         objects.append(service(ctx, module))
     if strategy == "blue-green":
         objects.append(service(ctx, module, module.name + PREVIEW_SUFFIX))

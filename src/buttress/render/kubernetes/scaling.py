@@ -7,7 +7,6 @@ Called by ``render_objects``.
 
 from __future__ import annotations
 
-from buttress.errors import BlueprintError
 from buttress.model.resolve import ResolvedModule
 from buttress.model.spec.module import Targets
 from buttress.render.kubernetes.labels import Context, Obj
@@ -52,9 +51,7 @@ def _hpa(ctx: Context, module: ResolvedModule, t: Targets) -> Obj:
 
 def _queue_trigger(ctx: Context, module: ResolvedModule, depth: int) -> Obj:
     queue = module.spec.queue
-    if queue is None:
-        raise BlueprintError([module.problem(("scaling", "targets", "queueDepth"),
-                                             "queueDepth scaling needs queue: {from, topic} to read the lag of")])
+    assert queue is not None, "model.graph refuses queueDepth scaling without a queue"
     endpoint = ctx.bp.spec.externals[queue.from_].endpoint
     if endpoint.scheme == "kafka":
         return {"type": "kafka", "metadata": {
@@ -69,9 +66,7 @@ def _queue_trigger(ctx: Context, module: ResolvedModule, depth: int) -> Obj:
             "query": f'sum({RABBITMQ_READY_METRIC}{{queue="{queue.topic}"}})',
             "threshold": str(depth),
         }}
-    raise BlueprintError([module.problem(("queue", "from"), "queueDepth scaling reads Kafka consumer lag or "
-                                         f"RabbitMQ queue length; {queue.from_!r} is a {endpoint.scheme}:// "
-                                         "endpoint")])
+    raise AssertionError(f"model.graph refuses queueDepth scaling on a {endpoint.scheme}:// queue")
 
 
 def _triggers(ctx: Context, module: ResolvedModule, t: Targets) -> list[Obj]:

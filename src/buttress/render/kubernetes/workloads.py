@@ -1,6 +1,7 @@
 """Workloads by kind: ``service`` -> Deployment + Service, ``worker`` -> Deployment, ``job`` ->
 Job (named after its content, run once per release), ``cronjob`` -> CronJob; a module with
-``state`` -> StatefulSet with a volume claim template and a headless Service. Canary and
+``state`` -> StatefulSet with a volume claim template and a headless Service. A module that
+exposes metrics has a Service named after it even without interfaces: Prometheus scrapes it there. Canary and
 blue-green modules get an Argo Rollout instead of the Deployment (see ``rollouts``). Called by
 ``render_objects``.
 """
@@ -11,8 +12,8 @@ import hashlib
 import json
 import re
 
-from buttress.errors import BlueprintError
 from buttress.model.resolve import ResolvedModule
+from buttress.render.common.scrape import METRICS_PORT, METRICS_PORT_NAME, exposes_metrics
 from buttress.render.kubernetes.labels import MODULE_ANNOTATION, Context, Obj
 from buttress.render.kubernetes.pod import DATA_VOLUME, interfaces, pod_template, port_name
 from buttress.render.kubernetes.rollouts import progressive, rollout
@@ -30,12 +31,22 @@ _JOB_NAME = re.compile(r".+-[0-9a-f]{8}")
 
 
 def _service_ports(module: ResolvedModule) -> list[Obj]:
-    return [{"name": port_name(n, i), "port": i.port, "targetPort": port_name(n, i), "protocol": "TCP",
-             "appProtocol": i.protocol} for n, i in interfaces(module)]
+    ports = [{"name": port_name(n, i), "port": i.port, "targetPort": port_name(n, i), "protocol": "TCP",
+              "appProtocol": i.protocol} for n, i in interfaces(module)]
+    if exposes_metrics(module):
+        ports.append({"name": METRICS_PORT_NAME, "port": METRICS_PORT, "targetPort": METRICS_PORT_NAME,
+                      "protocol": "TCP", "appProtocol": "http"})
+    return ports
+
+
+def has_service(module: ResolvedModule) -> bool:
+    """Whether the module gets a Service named after it: it serves interfaces, or Prometheus
+    scrapes its metrics through it (``render.common.scrape``)."""
+    return bool(module.spec.provides) or exposes_metrics(module)
 
 
 def service(ctx: Context, module: ResolvedModule, name: str | None = None, *, headless: bool = False) -> Obj:
-    """A Service selecting the module's pods on every interface port (ClusterIP, or headless)."""
+    """A Service selecting the module's pods on every interface port and the metrics port (ClusterIP, or headless)."""
     spec: Obj = {"type": "ClusterIP", "selector": ctx.selector(module.name)}
     if headless:
         spec["clusterIP"] = "None"
@@ -66,9 +77,7 @@ def _deployment(ctx: Context, module: ResolvedModule) -> Obj:
 def _statefulset(ctx: Context, module: ResolvedModule) -> Obj:
     state = module.spec.state
     assert state is not None
-    if state.volume is None:
-        raise BlueprintError([module.problem(("state", "volume"), "a stateful module needs state.volume "
-                                             "(the size of its volume, e.g. 20Gi)")])
+    assert state.volume is not None, "model.resolve requires state.volume of a stateful module"
     claim: Obj = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": str(state.volume)}}}
     if state.storage_class:
         claim["storageClassName"] = state.storage_class
@@ -159,8 +168,8 @@ def workloads(ctx: Context, module: ResolvedModule) -> list[Obj]:
         return [_cronjob(ctx, module)]
     if module.spec.state is not None:
         objects = [_statefulset(ctx, module), service(ctx, module, module.name + HEADLESS_SUFFIX, headless=True)]
-        return objects + ([service(ctx, module)] if module.spec.provides else [])
+        return objects + ([service(ctx, module)] if has_service(module) else [])
     if progressive(module):
-        return rollout(ctx, module, pod_template(ctx, module), service)
+        return rollout(ctx, module, pod_template(ctx, module), service, has_service(module))
     objects = [_deployment(ctx, module)]
-    return objects + ([service(ctx, module)] if module.spec.provides else [])
+    return objects + ([service(ctx, module)] if has_service(module) else [])

@@ -2,7 +2,8 @@
 prometheus-operator ``PrometheusRule``, and ``promtool test rules`` unit tests per module.
 
 ``render_monitoring(bp, env, graph) -> {relative path: bytes}`` is the renderer ``app.render``
-calls; it reads ``render.signals`` and ``buttress.model`` only.
+calls; it reads ``render.signals``, ``render.common`` (the standard labels every rendered object
+carries) and ``buttress.model`` only.
 """
 
 from __future__ import annotations
@@ -12,27 +13,30 @@ from typing import Any
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment
+from buttress.render.common.labels import environment_annotations, environment_labels
 from buttress.render.monitoring.promtests import module_tests
 from buttress.render.monitoring.rules import module_group
 from buttress.render.signals.alerts import alerts_of
 from buttress.render.yamlio import dump_bytes
 
+COMPONENT = "monitoring"
+"""``app.kubernetes.io/component`` of the PrometheusRule (environment-wide, like the Namespace)."""
 RULES_FILE = "monitoring/rules.yaml"
 OPERATOR_FILE = "monitoring/prometheusrule.yaml"
 TESTS_FOLDER = "monitoring/tests"
 
 
 def prometheus_rule(bp: Blueprint, env: Environment, groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """The groups wrapped in a prometheus-operator ``PrometheusRule``."""
-    name = str(bp.spec.name)
+    """The groups wrapped in a prometheus-operator ``PrometheusRule``, with the standard labels and
+    annotations of an environment-wide object."""
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
         "metadata": {
-            "name": f"{name}-slos",
+            "name": f"{bp.spec.name}-slos",
             "namespace": str(env.spec.namespace),
-            "labels": {"app.kubernetes.io/managed-by": "buttress", "app.kubernetes.io/part-of": name,
-                       "buttress.dev/environment": env.name},
+            "labels": environment_labels(bp, env, COMPONENT),
+            "annotations": environment_annotations(bp, env),
         },
         "spec": {"groups": groups},
     }
