@@ -254,3 +254,24 @@ def test_identity_ledger_and_key_come_from_the_environment(seeded_sqlite: Seeded
     monkeypatch.setenv("BUTTRESS_USER", "carol")
     refused = cli("approve", rid, "--env", "prod")
     assert refused.exit == 1 and "carol created" in refused.stderr
+
+
+def test_keys_rotate_is_endorsed_by_the_previous_key(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    key = tmp_path / "k" / "ledger.key"
+    first = json.loads(cli("keys", "init", "--ledger", url, "--key", str(key), "--as", "alice", "--format", "json").stdout)
+    old_public = (tmp_path / "k" / "ledger.key.pub").read_text()
+    assert cli("keys", "rotate", "--ledger", url, "--key", str(key), "--as", "bob").exit == 1, "admin only"
+    assert (tmp_path / "k" / "ledger.key.pub").read_text() == old_public, "a refused rotation changes nothing"
+    rotated = cli("keys", "rotate", "--ledger", url, "--key", str(key), "--as", "alice", "--format", "json")
+    assert rotated.exit == 0, rotated.stderr
+    new_id = json.loads(rotated.stdout)["keyId"]
+    assert new_id != first["keyId"] and key.stat().st_mode & 0o777 == 0o600
+    retired = tmp_path / "k" / f"ledger.key.retired-{first['keyId'][:16]}"
+    assert retired.is_file() and (retired.parent / (retired.name + ".pub")).read_text() == old_public
+    assert cli("roles", "grant", "bob", "security", "--ledger", url, "--key", str(key), "--as", "alice").exit == 0
+    trust = tmp_path / "root.pub"
+    trust.write_text(old_public)
+    verified = cli("audit", "verify", "--ledger", url, "--trust", str(trust), "--format", "json")
+    assert verified.exit == 0, verified.stdout
+    assert json.loads(verified.stdout)["keys"] == [first["keyId"], new_id]

@@ -1,5 +1,6 @@
 """Ledger administration use cases: ``keys init`` (creates the key, initialises the ledger, makes the first
-identity its admin) and ``roles grant`` / ``roles list``. Called by ``cli.ledger_admin``.
+identity its admin), ``keys rotate`` (a new key endorsed by the current one) and ``roles grant`` /
+``roles list``. Called by ``cli.ledger_admin``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,34 @@ def init_key(ctx: LedgerContext, force: bool = False) -> KeyResult:
                                                                        "algorithm": "ed25519"}))
         ctx.record(session, drafts)
     return KeyResult(key.id, str(path), str(key_public_path(path)), created, True, admin)
+
+
+def rotate_key(ctx: LedgerContext) -> KeyResult:
+    """An admin replaces the signing key: a new key is registered in an audit entry whose checkpoint the
+    current (trusted) key signs — so the log's chain of trust reaches the new key — then takes the key
+    file's place. The old key is kept beside it as ``<key>.retired-<id>`` (its public half stays valid
+    for what it signed)."""
+    path = ctx.key_file
+    current = ctx.key()
+    staged = path.with_name(path.name + ".next")
+    new = create_key(staged, force=True)
+    try:
+        with ctx.write() as session:
+            roles.require(session, ctx.actor, (roles.ADMIN,), "rotate the signing key")
+            records.register_key(session, new.public, ctx.actor, ctx.when)
+            ctx.record(session, [audit.Draft(ctx.actor, audit.KEY_CREATED, new.id, {
+                "keyId": new.id, "publicKey": new.public.raw.hex(), "algorithm": "ed25519", "rotatedFrom": current.id})])
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        key_public_path(staged).unlink(missing_ok=True)
+        raise
+    retired = path.with_name(f"{path.name}.retired-{current.id[:16]}")
+    path.replace(retired)
+    key_public_path(path).replace(key_public_path(retired))
+    staged.replace(path)
+    key_public_path(staged).replace(key_public_path(path))
+    ctx.use_key(new)
+    return KeyResult(new.id, str(path), str(key_public_path(path)), True, True, None)
 
 
 def grant_role(ctx: LedgerContext, identity: str, role: str) -> bool:

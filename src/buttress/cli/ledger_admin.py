@@ -1,4 +1,4 @@
-"""``buttress keys init`` and ``buttress roles grant|list``: the ledger's signing key and who may do what."""
+"""``buttress keys init|rotate`` and ``buttress roles grant|list``: the ledger's signing key and who may do what."""
 
 from __future__ import annotations
 
@@ -40,6 +40,30 @@ def keys_init(
                 out.print(f"registered in the ledger{f'; {result.admin} is its admin' if result.admin else ''}")
             else:
                 out.print("already registered in the ledger")
+            return 0
+
+        return guarded(body)
+
+
+@keys.command("rotate")
+def keys_rotate(
+    project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None, at: At = None,
+    fmt: Fmt = Format.text,
+) -> int:
+    """Replace the signing key (an admin's act): the current key endorses the new one in the audit log.
+
+    Example:
+
+        buttress keys rotate --as alice
+    """
+    with opened(context(project, ledger, key, identity, at)) as ctx:
+        def body() -> int:
+            result = ledger_admin.rotate_key(ctx)
+            if fmt is Format.json:
+                print_json(result.to_json())
+                return 0
+            stdout().print(f"rotated: new key {result.key_id[:16]}… at {result.path} (public key {result.public_path}), "
+                           "endorsed in the audit log by the previous key")
             return 0
 
         return guarded(body)

@@ -120,7 +120,7 @@ def _refuse_self_endorsement(size: int, key: SigningKey, drafts: Sequence[Draft]
     if size and any(d.kind == KEY_CREATED and key.id in (d.data.get("keyId"), _key_id_of(d.data.get("publicKey")))
                     for d in drafts):
         raise UsageError(f"key {short(key.id)} cannot endorse itself: a key added to an existing ledger must be "
-                         "registered by a checkpoint signed with a key the audit log already trusts (the current key)")
+                         "registered by a checkpoint signed with a key the audit log already trusts: run `buttress keys rotate`")
 
 
 def _key_id_of(public_hex: Any) -> str | None:
