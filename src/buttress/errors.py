@@ -8,13 +8,17 @@
     └── UsageError                the command line is wrong: fix the arguments (exit code 2)
 
 Any other exception is a bug in buttress and keeps its traceback.
-The CLI turns ``BlueprintError`` into ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` lines.
+The CLI turns ``BlueprintError`` into ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` lines. A quoted
+value in a problem's message that looks like a secret is replaced by ``'<redacted>'`` here, once,
+for every consumer (command line, server, Python API).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from buttress.secrets import redact
 
 
 @dataclass(frozen=True, order=True)
@@ -41,7 +45,7 @@ class BlueprintError(ButtressError):
     """The user's blueprint, pattern or policy files are invalid; holds every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(set(problems))
+        self.problems = sorted({replace(p, message=redact(p.message)) for p in problems})
         super().__init__("\n".join(p.format() for p in self.problems))
 
     @classmethod

@@ -179,3 +179,13 @@ def test_a_secret_pasted_into_any_field_is_not_echoed(cli: Callable[..., Run], f
     run = cli("validate", fraud)
     assert run.exit == 2 and "'<redacted>' is not an OCI image reference" in run.stderr
     assert secret not in run.stderr + run.stdout
+
+
+def test_a_secret_in_a_value_of_the_wrong_form_is_not_echoed_by_the_error(fraud: Path) -> None:
+    # the endpoint is refused (credentials have no place in it); its problem, as every consumer sees it
+    # (command line, server, Python API), does not repeat the password
+    edit(fraud / "blueprint.yaml", "endpoint: postgres://txdb.internal.example.com:5432",
+         "endpoint: postgres://scorer:Sup3rS3cretPassw0rd@txdb.internal.example.com:5432")
+    found = "\n".join(problems(fraud))
+    assert "is not an endpoint" in found and "'<redacted>'" in found
+    assert "Sup3rS3cretPassw0rd" not in found

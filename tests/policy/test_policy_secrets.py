@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from buttress.policy.secrets import entropy, looks_secret
+from buttress.secrets import entropy, looks_secret
 
 SECRETS = [
     ("ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", "a GitHub token"),

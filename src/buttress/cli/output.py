@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from enum import StrEnum
 from typing import Any
@@ -12,14 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from buttress.errors import Problem
-from buttress.policy.secrets import looks_secret
-
-_QUOTED = re.compile(r"'([^']{8,})'")
-
-
-def redact(message: str) -> str:
-    """Replace every quoted value in ``message`` that looks like a secret: diagnostics never echo one."""
-    return _QUOTED.sub(lambda m: "'<redacted>'" if looks_secret(m.group(1)) else m.group(0), message)
+from buttress.secrets import redact
 
 
 class Format(StrEnum):

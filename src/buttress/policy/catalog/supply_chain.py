@@ -9,7 +9,7 @@ from typing import Any
 from buttress.model.resolve import ResolvedModule
 from buttress.model.source import KeyPath
 from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappings
-from buttress.policy.secrets import looks_secret
+from buttress.secrets import looks_secret
 
 _NOT_SCANNED = frozenset({"secrets", "image", "extends", "kind", "consumes", "resources", "scaling", "slo",
                           "rollout", "schedule", "capacity", "access"})

@@ -1,7 +1,10 @@
-"""Secret detection for the ``secret-inline`` control: known token patterns and high-entropy strings.
+"""Secret detection: known token patterns and high-entropy strings.
 
 ``looks_secret(text)`` returns *why* a value looks like a secret (``"a GitHub token"``), never the
-value, so that no caller can echo it. Called by ``policy.catalog.supply_chain``.
+value, so that no caller can echo it; ``redact(message)`` replaces quoted secret-looking values in a
+diagnostic. Pure, below every layer: called by the ``secret-inline`` control
+(``policy.catalog.supply_chain``) and by ``errors.BlueprintError``, so that no problem message —
+on the command line, through the server or the Python API — ever carries a secret.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+
+_QUOTED = re.compile(r"'([^']{8,})'")
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx))
@@ -59,3 +64,8 @@ def looks_secret(text: str, *, name: str | None = None, entropy_check: bool = Tr
     if name is not None and _SECRET_NAME.search(name) and len(text) >= 8 and " " not in text and "://" not in text:
         return f"a value for {name}, which names a secret"
     return None
+
+
+def redact(message: str) -> str:
+    """Replace every quoted value in ``message`` that looks like a secret: diagnostics never echo one."""
+    return _QUOTED.sub(lambda m: "'<redacted>'" if looks_secret(m.group(1)) else m.group(0), message)
