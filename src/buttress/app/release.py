@@ -18,6 +18,7 @@ from buttress.app.validate import Validated, validate
 from buttress.ledger import attestation, audit, records
 from buttress.ledger.canonical import sha256
 from buttress.model.spec.blueprint import BlueprintSpec
+from buttress.policy.results import CheckReport
 
 BUILDER_VERSION = "0.1.0"
 
@@ -41,11 +42,27 @@ def policy_of(spec: BlueprintSpec) -> dict[str, Any]:
     return out
 
 
-def _render(validated: Validated, env: str) -> dict[str, bytes]:
-    """One environment's rendered files, relative to the environment's folder (its manifest included)."""
-    bundle = render_environment(validated, env)
+def _render(validated: Validated, env: str, report: CheckReport) -> dict[str, bytes]:
+    """One environment's rendered files with its compliance evidence, relative to the environment's
+    folder (its manifest included)."""
+    bundle = render_environment(validated, env, report)
     prefix = env + "/"
     return {name.removeprefix(prefix): bytes(content) for name, content in bundle.files.items()}
+
+
+def _portable(finding: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A finding whose location names its file relative to the blueprint's folder (``blueprint.yaml``,
+    ``policies/deny.rego``): the same release built in any checkout, or on the team server, records
+    the same findings."""
+    location = finding.get("location")
+    if not location:
+        return finding
+    file = Path(location["file"])
+    try:
+        relative = file.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return finding
+    return {**finding, "location": {**location, "file": relative}}
 
 
 def create_release(path: Path | str, ctx: LedgerContext) -> ReleaseSummary:
@@ -53,8 +70,10 @@ def create_release(path: Path | str, ctx: LedgerContext) -> ReleaseSummary:
     validated = validate(path)
     envs = list(validated.environments)
     report = check(validated, envs, ctx.at.date())
-    findings = {name: [f.to_json() for f in result.findings] for name, result in report.environments.items()}
-    files = {env: _render(validated, env) for env in envs}
+    folder = validated.blueprint.folder
+    findings = {name: [_portable(f.to_json(), folder) for f in result.findings]
+                for name, result in report.environments.items()}
+    files = {env: _render(validated, env, report) for env in envs}
     bp = validated.blueprint
     return store_release(ctx, records.NewRelease(
         blueprint=str(bp.spec.name), source_digest=bp.digest, files=files, policy=policy_of(bp.spec), findings=findings,
