@@ -275,3 +275,12 @@ def test_a_bad_env_value_is_one_error_not_one_per_type(cli: Callable[..., Run], 
         f'{bp}:{line}:32: error: expected a string, a number or a boolean, not null; write "" for an empty value '
         "(at modules.features.env.EMPTY)",
     ]
+
+
+def test_state_on_a_cronjob_is_refused(cli: Callable[..., Run], fraud: Path) -> None:
+    bp = fraud / "blueprint.yaml"
+    edit(bp, "    labels: {cost-centre: risk-ml-training}\n",
+         "    labels: {cost-centre: risk-ml-training}\n    state: {volume: 5Gi}\n")
+    [error] = refused(cli, fraud)
+    assert f":{line_of(bp, '    state: {volume: 5Gi}')}:" in error
+    assert "a cronjob runs to completion and keeps no volume" in error and error.endswith("(at modules.retrain.state)")

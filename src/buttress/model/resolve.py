@@ -149,7 +149,8 @@ def typed(name: str, merged: dict[str, Any], layers: tuple[Layer, ...], problems
 
 
 def required_fields(m: ResolvedModule) -> list[Problem]:
-    """What a merged module must have, by kind and by what it declares (state a volume, blue-green an interface)."""
+    """What a merged module must have, by kind and by what it declares (state a volume and a long-running
+    kind, blue-green an interface)."""
     s = m.spec
     problems = []
     if s.kind is None:
@@ -174,6 +175,9 @@ def required_fields(m: ResolvedModule) -> list[Problem]:
         ports[iface.port] = iface_name
     if s.rollout and s.rollout.strategy == "canary" and not s.rollout.steps:
         problems.append(m.problem(("rollout",), "a canary rollout needs steps (traffic percentages)"))
+    if not m.long_running and s.state is not None:
+        problems.append(m.problem(("state",), f"a {s.kind} runs to completion and keeps no volume; state "
+                                  "applies to services and workers (keep a job's data in an external)"))
     if m.long_running and s.state is not None and s.state.volume is None:
         problems.append(m.problem(("state", "volume"), "a stateful module needs state.volume "
                                   "(the size of its volume, e.g. 20Gi)"))
