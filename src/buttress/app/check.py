@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,13 @@ def _save_cache(folder: Path | None, bp: Blueprint, policies: PolicySet | None) 
 
 def check(validated: Validated, environments: list[str] | None = None, at: dt.date | None = None, *,
           fail_on_warn: bool = False, extra_findings: Iterable[Finding] = (),
-          policies: PolicySet | None = None, cache: Path | None = None) -> CheckReport:
+          policies: PolicySet | None = None, cache: Path | None = None,
+          objects: Callable[[str], list[dict[str, Any]]] | None = None) -> CheckReport:
     """Check ``environments`` (default: every validated one) as of ``at`` (default: today).
+
+    The controls and ``package main`` policies over Kubernetes objects judge a fresh render of each
+    environment, or, given ``objects`` (environment name -> its objects, e.g. read from a render on
+    disk by ``app.manifests``), those objects: what will really be applied, hand edits included.
 
     ``extra_findings`` are findings computed elsewhere (their ``environment`` must be set); they
     are waived and enforced like the built-in ones. ``policies`` defaults to the blueprint's own.
@@ -165,10 +170,10 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
     results = {}
     for name in names:
         env, graph = validated.environments[name], validated.graphs[name]
-        objects = render_objects(bp, env, graph)
-        found = evaluate(EnvContext(bp, env, graph), controls, objects)
+        rendered = objects(name) if objects is not None else render_objects(bp, env, graph)
+        found = evaluate(EnvContext(bp, env, graph), controls, rendered)
         if policies is not None:
-            found += _rego_findings(bp, env, policies, objects)
+            found += _rego_findings(bp, env, policies, rendered)
         found += [f for f in extra if f.environment == name]
         mode = env.spec.enforcement
         found = waivers.apply(found, reviewed, name, honoured=enforcement.honours_waivers(mode),

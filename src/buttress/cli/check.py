@@ -11,12 +11,13 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from buttress.app.check import check
+from buttress.app.manifests import environment_folder, read_objects
 from buttress.app.validate import validate
 from buttress.cli.output import Format, print_json, stdout
 from buttress.errors import UsageError
@@ -59,6 +60,10 @@ def command(
     fail_on_warn: Annotated[bool, typer.Option("--fail-on-warn", help="Block on warnings too.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not keep Rego verdicts between runs (kept, "
                                            "signed, in $BUTTRESS_CACHE_DIR or ~/.cache/buttress).")] = False,
+    manifests: Annotated[Path | None, typer.Option("--manifests", help="Judge the Kubernetes objects of this "
+                                                   "render on disk (a render --out folder, a GitOps folder, or one "
+                                                   "environment's folder), hand edits included, instead of a "
+                                                   "fresh render.")] = None,
 ) -> int:
     """Check a blueprint against the built-in controls and the organisation's Rego policies.
 
@@ -67,11 +72,25 @@ def command(
     Example:
 
         buttress check examples/fraud-detection --env prod --format sarif > buttress.sarif
+        buttress check examples/fraud-detection --env prod --manifests deploy/
     """
     when = _date(at)
     validated = validate(path, env)
     cache = None if no_cache else cache_dir()
-    result = check(validated, env, when, fail_on_warn=fail_on_warn, cache=cache)
+    on_disk = None
+    if manifests is not None:
+        folder = manifests
+        if not folder.is_dir():
+            raise UsageError(f"--manifests {folder}: no such folder")
+        names = env or list(validated.environments)
+        if (folder / "kustomization.yaml").is_file() and len(names) != 1:
+            raise UsageError(f"--manifests {folder} holds one environment's render: name that environment with --env")
+        for name in names:
+            environment_folder(folder, name)  # refuse a folder without that environment before checking
+
+        def on_disk(name: str) -> list[dict[str, Any]]:
+            return read_objects(folder, name)
+    result = check(validated, env, when, fail_on_warn=fail_on_warn, cache=cache, objects=on_disk)
     color = fmt is CheckFormat.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(reporter(fmt.value)(result, color=color))
     sys.stdout.flush()
