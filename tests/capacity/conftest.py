@@ -69,5 +69,5 @@ def validated(write_blueprint: Callable[..., Path]) -> Callable[..., Validated]:
 def fixed_inputs(replicas: int, concurrency: int, service: float, *, objective: float = 0.1,
                  name: str = "m") -> ModuleInputs:
     """A module with a fixed replica count (no autoscaler), for queue-level tests."""
-    return ModuleInputs(name, service, concurrency, {}, 30.0, 0.7, Objective(0.95, objective, "slo.latency.p95"),
+    return ModuleInputs(name, service, concurrency, {}, 30.0, 0.7, (Objective(0.95, objective, "slo.latency.p95"),),
                         replicas, replicas, True, (), 1.0, 2**30, 0, 28 * 86400.0)

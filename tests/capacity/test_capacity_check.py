@@ -60,6 +60,18 @@ def test_utilisation_and_latency_at_max_are_in_the_message_when_not_overloaded(
     assert "max 2 falls short (88% busy, p95 " in finding.message and " ms at 2 replicas)" in finding.message
 
 
+def test_a_p99_beyond_max_replicas_is_an_error_even_when_p95_fits(validated: Callable[..., Validated]) -> None:
+    # 30 rps of 100 ms, one server per replica: p95 <= 310 ms needs 6 replicas, p99 <= 463 ms needs 7
+    module = service(service_time="100ms", concurrency=1, replicas=(2, 6), **DATA,
+                     slo={"availability": "99.9%", "latency": {"p95": "310ms", "p99": "463ms"}})
+    v = validated({"front": module}, {"peak": {"load": {"front.api": "30rps"}}}, **TOP)
+    [finding] = headroom_findings(v, "prod")
+    assert finding.severity == "error"
+    assert finding.message.startswith("scenario peak: front needs 7 replicas for 30 rps (p99 ≤ 463 ms, ≤ 70% busy; "
+                                      "p95 ≤ 310 ms alone needs 6); max 6 falls short (50% busy, p99 ")
+    assert ", p95 " in finding.message
+
+
 def test_a_waiver_waives_the_error(validated: Callable[..., Validated]) -> None:
     waiver = {"control": "capacity-headroom", "modules": ["front"], "reason": "The peak is served by the CDN.",
               "approvedBy": "sre@example.com", "expires": "2027-01-31"}

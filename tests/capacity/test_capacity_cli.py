@@ -108,3 +108,23 @@ def test_a_peak_beyond_the_namespace_quota_is_reported(cli: Callable[..., Run],
     text = cli("capacity", folder, "--env", "prod").stdout
     assert "resources at peak: 18 CPU, 36 GiB — exceeds the namespace quota" in text
     assert "namespace quota:   1.8 CPU" in text
+
+
+def test_the_table_and_json_name_the_binding_objective(cli: Callable[..., Run],
+                                                       write_blueprint: Callable[..., Path]) -> None:
+    # 30 rps of 100 ms, one server per replica: p95 <= 310 ms needs 6 replicas, p99 <= 463 ms needs 7
+    module = service(service_time="100ms", concurrency=1, replicas=(2, 10),
+                     slo={"availability": "99.9%", "latency": {"p95": "310ms", "p99": "463ms"}})
+    folder = write_blueprint({"front": module}, {"peak": {"load": {"front.api": "30rps"}}})
+    text = cli("capacity", folder, "--env", "prod")
+    assert text.exit == 0, text.stderr
+    assert re.search(r"front \*\s+│\s+30/s\s+│\s+7\s+│\s+10\s+│\s+30%\s+│\s+p99 [\d.]+ ms\s+│\s+p99 463 ms †\s+│",
+                     text.stdout), text.stdout
+    assert "† the binding one of the module's latency objectives" in text.stdout
+    [scenario] = json.loads(cli("capacity", folder, "--env", "prod", "--format", "json").stdout)["scenarios"]
+    [front] = scenario["modules"]
+    assert (front["replicasNeeded"], front["quantile"], front["objective"], front["objectiveSource"]) == \
+        (7, "p99", 0.463, "slo.latency.p99")
+    assert [(o["quantile"], o["binding"], o["replicasNeeded"]) for o in front["objectives"]] == \
+        [("p95", False, 6), ("p99", True, 7)]
+    assert [o["quantile"] for o in front["ramp"]["objectives"]] == ["p95", "p99"]

@@ -1,9 +1,10 @@
 """The ``capacity-headroom`` control: the capacity planner's verdicts as findings of ``check``.
 
 For every scenario of the blueprint, in one environment: an error for each module whose peak cannot
-be served within ``scaling.replicas.max`` (located where that maximum is set), and a warning for
-each module whose ramp to the peak breaks its latency objective for longer than the scenario's
-``tolerance`` (default 5 min; located at the module's capacity data). Every module is sized
+be served within ``scaling.replicas.max`` with every latency objective met (located where that
+maximum is set), and a warning for each module whose ramp to the peak breaks a latency objective
+(p95 or p99: either counts) for longer than the scenario's ``tolerance`` (default 5 min; located at
+the module's capacity data). Every module is sized
 analytically; the ramp is simulated only for the modules ``capacity.plan``'s ``screened`` mode picks,
 so that ``check`` stays fast on large blueprints. Deterministic (seed 0, as ``buttress capacity``).
 Called by ``app.check.check``.

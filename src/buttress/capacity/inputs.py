@@ -1,7 +1,7 @@
 """What capacity planning reads from a resolved module, in plain numbers.
 
-One place decides the defaults (concurrency 1, headroom 70%, start-up 30 s, which latency objective
-applies), so that sizing, the simulator and the reports agree. Called by ``plan``.
+One place decides the defaults (concurrency 1, headroom 70%, start-up 30 s, which latency objectives
+apply), so that sizing, the simulator and the reports agree. Called by ``plan``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ class ModuleInputs:
     calls: dict[str, float]
     startup: float
     headroom: float
-    objective: Objective | None
+    objectives: tuple[Objective, ...]
+    """Every latency objective that applies (see ``objectives_of``); each must be met."""
     min_replicas: int
     max_replicas: int
     """``scaling.replicas.max``, or the fixed count (``min``, else 1) when there is no maximum."""
@@ -73,18 +74,22 @@ class ModuleInputs:
         return self.service_time is not None
 
 
-def objective_of(module: ResolvedModule) -> Objective | None:
-    """``slo.latency.p95``, else ``slo.latency.p99``, else ``scaling.targets.p95Latency``."""
+def objectives_of(module: ResolvedModule) -> tuple[Objective, ...]:
+    """``slo.latency.p95`` and ``slo.latency.p99`` (each declared one, p95 first); without either,
+    ``scaling.targets.p95Latency``; else none."""
     s = module.spec
     latency = s.slo.latency if s.slo else None
+    out = []
     if latency and latency.p95:
-        return Objective(0.95, latency.p95.seconds, "slo.latency.p95")
+        out.append(Objective(0.95, latency.p95.seconds, "slo.latency.p95"))
     if latency and latency.p99:
-        return Objective(0.99, latency.p99.seconds, "slo.latency.p99")
+        out.append(Objective(0.99, latency.p99.seconds, "slo.latency.p99"))
+    if out:
+        return tuple(out)
     targets = s.scaling.targets if s.scaling else None
     if targets and targets.p95_latency:
-        return Objective(0.95, targets.p95_latency.seconds, "scaling.targets.p95Latency")
-    return None
+        return (Objective(0.95, targets.p95_latency.seconds, "scaling.targets.p95Latency"),)
+    return ()
 
 
 def _targets(module: ResolvedModule) -> tuple[AutoscaleTarget, ...]:
@@ -121,7 +126,7 @@ def inputs_of(module: ResolvedModule) -> ModuleInputs:
         calls=dict(cap.calls or {}) if cap else {},
         startup=cap.startup.seconds if cap and cap.startup else DEFAULT_STARTUP_SECONDS,
         headroom=cap.headroom.ratio if cap and cap.headroom else DEFAULT_HEADROOM,
-        objective=objective_of(module),
+        objectives=objectives_of(module),
         min_replicas=min(min_replicas, fixed),
         max_replicas=fixed,
         max_declared=high is not None,

@@ -15,8 +15,8 @@ from buttress.capacity.autoscaler import AutoscalerSettings
 from buttress.capacity.inputs import ModuleInputs, Objective, inputs_of
 from buttress.capacity.propagation import Flow, propagate
 from buttress.capacity.replay import breach_seconds, breaks
-from buttress.capacity.simulation import RampShape, SimulationSettings, Trace, initial_replicas, simulate
-from buttress.capacity.sizing import Sizing, size
+from buttress.capacity.simulation import ObjectiveTrace, RampShape, SimulationSettings, Trace, initial_replicas, simulate
+from buttress.capacity.sizing import ObjectiveSizing, Sizing, size
 from buttress.capacity.totals import ResourceTotals, totals
 from buttress.errors import BlueprintError, Problem
 from buttress.model.parse import Blueprint
@@ -41,6 +41,14 @@ def _rate(rps: float) -> str:
     return f"{rps:.4g} rps" if rps >= 1 else f"{rps * 60:.3g} rpm"
 
 
+def _goal(o: Objective) -> str:
+    return f"{o.label} ≤ {duration_text(o.seconds)}"
+
+
+def _and(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
 @dataclass(frozen=True)
 class ModulePlan:
     """One module in one scenario: steady-state sizing and, when simulated, the ramp."""
@@ -54,16 +62,22 @@ class ModulePlan:
     """``scaling.replicas.max`` (or the fixed count when no maximum is set)."""
     utilisation_at_max: float | None
     latency_at_max: float | None
-    """Predicted latency at the objective's quantile with max replicas, seconds; inf when overloaded."""
+    """Predicted latency at the binding objective's quantile with max replicas, seconds; inf when overloaded."""
     objective: Objective | None
+    """The binding latency objective: of those declared, the one needing the most replicas (the first
+    declared when the module is not sized)."""
     headroom: float
     verdict: Verdict
     breach_minutes: float | None
-    """Minutes the simulated ramp broke the latency objective; None when not simulated or no objective."""
+    """Minutes the simulated ramp broke a latency objective (any); None when not simulated or no objective."""
     budget_burned: float | None
-    """Share of the SLO window's latency error budget the ramp burned (0.01 = 1%)."""
+    """Share of the SLO window's latency error budget the ramp burned (0.01 = 1%; the objective worst off)."""
     peak_burn_rate: float | None
     trace: Trace | None
+    objectives: tuple[Objective, ...] = ()
+    """Every latency objective the module declares (p95 first)."""
+    sized: tuple[ObjectiveSizing, ...] = ()
+    """Each objective's own sizing (empty without capacity data)."""
 
     @property
     def quantile(self) -> str:
@@ -76,27 +90,40 @@ class ModulePlan:
         if self.verdict == "no-capacity-data":
             return (f"receives {_rate(self.arrival_rate)} at the peak but declares no capacity.serviceTime, "
                     "so it cannot be sized")
-        goal = f"{self.quantile} ≤ {duration_text(self.objective.seconds)}, " if self.objective else ""
+        goal = f"{_goal(self.objective)}, " if self.objective else ""
+        others = [s for s in self.sized if s.objective != self.objective]
+        alone = "".join(f"; {_goal(s.objective)} alone needs {s.replicas_needed}" for s in others
+                        if s.replicas_needed is not None)
         need = (f"needs {self.replicas_needed} replicas for {_rate(self.arrival_rate)} "
-                f"({goal}≤ {self.headroom:.0%} busy)" if self.replicas_needed is not None else
+                f"({goal}≤ {self.headroom:.0%} busy{alone})" if self.replicas_needed is not None else
                 f"cannot meet {goal.rstrip(', ')} at any replica count: its service time alone is too slow")
         util = self.utilisation_at_max or 0.0
-        at_max = (f"{util:.0%} busy, {self.quantile} {duration_text(self.latency_at_max)}" if util < 1
-                  else f"{util:.0%} of capacity: overloaded, the queue grows without bound")
+        at_max = (f"{util:.0%} busy, {self.quantile} {duration_text(self.latency_at_max)}"
+                  + "".join(f", {s.objective.label} {duration_text(s.latency_at_max)}" for s in others)
+                  if util < 1 else f"{util:.0%} of capacity: overloaded, the queue grows without bound")
         verb = "allows it" if self.verdict == "ok" else "falls short"
         replicas = f"{self.replicas_allowed} replica" + ("" if self.replicas_allowed == 1 else "s")
         return f"{need}; max {self.replicas_allowed} {verb} ({at_max} at {replicas})"
 
+    def _ramp_objectives(self) -> tuple[ObjectiveTrace, ...]:
+        return self.trace.objectives if self.trace else ()
+
     def ramp_message(self, tolerance: float) -> str | None:
-        """The ramp's effect on the objective as one sentence, or None when not simulated."""
-        if self.breach_minutes is None or self.objective is None:
+        """The ramp's effect on the objectives as one sentence, or None when not simulated."""
+        per = self._ramp_objectives()
+        if self.breach_minutes is None or not per:
             return None
         if self.breach_minutes == 0:
-            return f"the ramp keeps {self.quantile} within {duration_text(self.objective.seconds)} throughout"
+            kept = _and([f"{o.objective.label} within {duration_text(o.objective.seconds)}" for o in per])
+            return f"the ramp keeps {kept} throughout"
+        broken = [o for o in per if o.breach_seconds > 0] or list(per)
+        names = _and([_goal(o.objective) for o in broken]) + (" objectives" if len(broken) > 1 else " objective")
+        worst = max(per, key=lambda o: o.budget_burned)
+        budget = "the latency error budget" if len(per) == 1 else f"the {worst.objective.label} latency error budget"
         over = "more than" if self.breach_minutes * 60 > tolerance else "within"
-        return (f"the ramp breaks the {self.quantile} ≤ {duration_text(self.objective.seconds)} objective for "
+        return (f"the ramp breaks the {names} for "
                 f"{self.breach_minutes:.1f} min ({over} the {tolerance / 60:g} min tolerated) and burns "
-                f"{(self.budget_burned or 0):.2%} of the latency error budget (peak burn rate "
+                f"{(self.budget_burned or 0):.2%} of {budget} (peak burn rate "
                 f"{(self.peak_burn_rate or 0):.1f}x)")
 
     def ramp_verdict(self, tolerance: float) -> Literal["ok", "breach"] | None:
@@ -109,6 +136,8 @@ class ModulePlan:
         """Stable JSON form (seconds, ratios; null for unbounded or unknown)."""
         def finite(x: float | None) -> float | None:
             return None if x is None or math.isinf(x) else round(x, 6)
+
+        sized = {s.objective: s for s in self.sized}
 
         return {
             "module": self.module,
@@ -130,7 +159,21 @@ class ModulePlan:
                 "peakBurnRate": finite(self.peak_burn_rate),
                 "maxReplicasReached": max(self.trace.ready) if self.trace else None,
                 "message": self.ramp_message(tolerance),
+                "objectives": [{
+                    "quantile": o.objective.label,
+                    "breachMinutes": round(o.breach_seconds / 60, 3),
+                    "budgetBurned": finite(o.budget_burned),
+                    "peakBurnRate": finite(o.peak_burn_rate),
+                } for o in self._ramp_objectives()],
             },
+            "objectives": [{
+                "quantile": o.label,
+                "objective": o.seconds,
+                "source": o.source,
+                "binding": o == self.objective,
+                "replicasNeeded": sized[o].replicas_needed if o in sized else None,
+                "latencyAtMax": finite(sized[o].latency_at_max) if o in sized else None,
+            } for o in self.objectives],
         }
 
 
@@ -194,13 +237,14 @@ def critical_path(flow: Flow, inputs: dict[str, ModuleInputs]) -> tuple[str, ...
 
 def _module_plan(i: ModuleInputs, rate: float, sizing: Sizing | None, trace: Trace | None) -> ModulePlan:
     if sizing is None:
-        return ModulePlan(i.name, rate, None, i.max_replicas, None, None, i.objective, i.headroom,
-                          "no-capacity-data", None, None, None, None)
+        return ModulePlan(i.name, rate, None, i.max_replicas, None, None, i.objectives[0] if i.objectives else None,
+                          i.headroom, "no-capacity-data", None, None, None, None, i.objectives)
     ok = sizing.replicas_needed is not None and sizing.replicas_needed <= i.max_replicas
     return ModulePlan(i.name, rate, sizing.replicas_needed, i.max_replicas, sizing.utilisation_at_max,
-                      sizing.latency_at_max, i.objective, i.headroom, "ok" if ok else "short",
+                      sizing.latency_at_max, sizing.objective, i.headroom, "ok" if ok else "short",
                       None if trace is None else (trace.breach_seconds / 60 if trace.breach_seconds is not None else None),
-                      trace.budget_burned if trace else None, trace.peak_burn_rate if trace else None, trace)
+                      trace.budget_burned if trace else None, trace.peak_burn_rate if trace else None, trace,
+                      i.objectives, sizing.objectives)
 
 
 def worth_simulating(i: ModuleInputs, rate: float, sizing: Sizing, shape: RampShape, tolerance: float,
@@ -208,11 +252,11 @@ def worth_simulating(i: ModuleInputs, rate: float, sizing: Sizing, shape: RampSh
     """The ``screened`` choice: could the ramp break ``i``'s objective for longer than ``tolerance``?
 
     Not when it falls short at the peak anyway (that is the error), has no objective, or already runs,
-    where the autoscaler settles at the baseline, enough replicas to meet the objective at the peak.
+    where the autoscaler settles at the baseline, enough replicas to meet every objective at the peak.
     Otherwise the replay (``replay.breach_seconds``) decides, with half the tolerance as margin for
     the backlog it does not carry.
     """
-    if i.objective is None or sizing.replicas_needed is None or sizing.replicas_needed > i.max_replicas:
+    if not i.objectives or sizing.replicas_needed is None or sizing.replicas_needed > i.max_replicas:
         return False
     start = initial_replicas(i, rate * shape.baseline)
     if not breaks(i, start * i.concurrency, rate):

@@ -1,8 +1,8 @@
 """A picture of one scenario's ramp: load, replicas and latency over time for the modules that matter.
 
 Three panels share the time axis (minutes): arrival rate, replicas (serving, with the maximum as a
-dashed line), and latency at the objective's quantile against the objective (dashed), on a log
-scale, with the time any module breaks its objective shaded. At most ``LIMIT`` modules of the
+dashed line), and latency at each objective's quantile against that objective (dashed; the binding
+objective drawn heavier), on a log scale, with the time any module breaks an objective shaded. At most ``LIMIT`` modules of the
 critical path are drawn, the most stressed first. Uses matplotlib's Agg canvas (no display, no
 global pyplot state); PNG or SVG by the file's suffix. Called by ``buttress capacity --plot``.
 """
@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from buttress.capacity.inputs import Objective
 from buttress.capacity.plan import ModulePlan, ScenarioPlan
 from buttress.capacity.simulation import WARMUP_SECONDS, Trace
 
@@ -45,7 +46,7 @@ def _minutes(trace: Trace) -> list[float]:
 
 def _breach_spans(m: ModulePlan) -> list[tuple[float, float]]:
     assert m.trace is not None
-    if m.objective is None:
+    if not m.trace.breached:
         return []
     spans: list[tuple[float, float]] = []
     step = (m.trace.times[1] - m.trace.times[0]) / 60 if len(m.trace.times) > 1 else 0.0
@@ -58,18 +59,28 @@ def _breach_spans(m: ModulePlan) -> list[tuple[float, float]]:
     return spans
 
 
+def _series(m: ModulePlan) -> list[tuple[tuple[float, ...], Objective | None]]:
+    """The latency series to draw with their objectives: one per objective, the binding one last (on top)."""
+    assert m.trace is not None
+    per = sorted(m.trace.objectives, key=lambda o: o.objective == m.objective)
+    return [(o.latency, o.objective) for o in per] or [(m.trace.latency, None)]
+
+
 def _draw_latency(ax: Axes, modules: list[ModulePlan], colours: dict[str, str]) -> None:
     for m in modules:
         assert m.trace is not None
-        ax.plot(_minutes(m.trace), [min(q * 1000, 1e9) for q in m.trace.latency], color=colours[m.module],
-                linewidth=1.4)
-        if m.objective is not None:
-            ax.axhline(m.objective.seconds * 1000, color=colours[m.module], linestyle="--", linewidth=1)
+        for series, objective in _series(m):
+            heavy = objective is None or objective == m.objective
+            ax.plot(_minutes(m.trace), [min(q * 1000, 1e9) for q in series], color=colours[m.module],
+                    linewidth=1.4 if heavy else 0.8, alpha=1.0 if heavy else 0.7)
+            if objective is not None:
+                ax.axhline(objective.seconds * 1000, color=colours[m.module], linestyle="--",
+                           linewidth=1 if heavy else 0.7)
         for start, end in _breach_spans(m):
             ax.axvspan(start, end, color="tab:red", alpha=0.08, linewidth=0)
     ax.set_yscale("log")
-    objectives = [m.objective.seconds * 1000 for m in modules if m.objective is not None]
-    worst = max((q * 1000 for m in modules if m.trace for q in m.trace.latency), default=0.0)
+    objectives = [o.seconds * 1000 for m in modules for o in m.objectives]
+    worst = max((q * 1000 for m in modules for series, _ in _series(m) for q in series), default=0.0)
     if objectives and worst > CLIP * max(objectives):
         ax.set_ylim(top=CLIP * max(objectives))
         ax.text(0.99, 0.97, "lines leaving the top: the queue grows without bound", transform=ax.transAxes,

@@ -2,7 +2,8 @@
 
 The same ramp, the same autoscaler (``autoscaler.Autoscaler``) and the same pod start-up delays as
 ``simulation``, but each step is judged by the M/M/c prediction at the replicas then serving and the
-step's rate (overloaded: broken), and the autoscaler sees the expected metric. No backlog is carried
+step's rate (overloaded: broken; with several latency objectives, broken when any is), and the
+autoscaler sees the expected metric. No backlog is carried
 from step to step, so the replay under-states how long an overload lasts; it is a screen, not the
 answer. ``plan``'s ``screened`` mode (the ``capacity-headroom`` control) runs it for every module that
 has to scale during the ramp and simulates request by request only those it finds breaking their
@@ -22,20 +23,20 @@ from buttress.capacity.sizing import latency
 
 
 def breaks(inputs: ModuleInputs, servers: int, rate: float) -> bool:
-    """Whether the predicted latency quantile at ``servers`` and ``rate`` is above the objective."""
-    assert inputs.service_time is not None and inputs.objective is not None
+    """Whether a predicted latency quantile at ``servers`` and ``rate`` is above its objective (any one)."""
+    assert inputs.service_time is not None and inputs.objectives
     if rate <= 0:
         return False
     offered = rate * inputs.service_time
     if servers <= offered:
         return True
     wait = erlang_c(servers, offered)
-    tail = response_exceeds(inputs.objective.seconds, servers, rate, inputs.service_time, wait)
-    return tail > 1.0 - inputs.objective.quantile
+    return any(response_exceeds(o.seconds, servers, rate, inputs.service_time, wait) > 1.0 - o.quantile
+               for o in inputs.objectives)
 
 
 def highest_rate(inputs: ModuleInputs, servers: int) -> float:
-    """The highest rate (to 1 part in 10^5) at which ``servers`` still meet the objective; 0 if none."""
+    """The highest rate (to 1 part in 10^5) at which ``servers`` still meet every objective; 0 if none."""
     assert inputs.service_time is not None
     low, high = 0.0, servers / inputs.service_time
     if servers <= 0 or breaks(inputs, servers, high * 1e-6):
@@ -64,7 +65,7 @@ def _ratio(inputs: ModuleInputs, target: AutoscaleTarget, ready: int, desired: i
     if target.metric == "cpu":
         busy = min(rate * inputs.service_time / (ready * inputs.concurrency), 1.0)
         return busy * ready / (target.value * desired)
-    return min(latency(inputs, ready, rate) / target.value, 1e3)
+    return min(latency(inputs, ready, rate, 0.95) / target.value, 1e3)
 
 
 def _shrink(pending: list[tuple[float, int]], ready: int, pods: int) -> int:
@@ -82,13 +83,13 @@ def _shrink(pending: list[tuple[float, int]], ready: int, pods: int) -> int:
 def breach_seconds(inputs: ModuleInputs, peak: float, shape: RampShape,
                    autoscaler: AutoscalerSettings | None = None, *, enough: int | None = None,
                    stop_after: float = math.inf) -> float:
-    """Seconds of the ramp during which the predicted latency breaks ``inputs``' objective.
+    """Seconds of the ramp during which the predicted latency breaks one of ``inputs``' objectives.
 
     ``enough`` (optional) is a replica count known to meet the objective at the peak, such as the
     steady-state sizing: with that many serving no step can break it (the load never exceeds the
     peak), so no prediction is needed. The replay stops once ``stop_after`` seconds are broken.
     """
-    assert inputs.objective is not None
+    assert inputs.objectives
     settings = autoscaler or AutoscalerSettings()
     hpa = Autoscaler(settings, inputs.min_replicas, inputs.max_replicas)
     step = settings.sync_period

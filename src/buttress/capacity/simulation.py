@@ -11,7 +11,9 @@ probe of the first ``probe`` arrivals; the rest of the step then moves the queue
 (it grows at λS - c when overloaded, drains at c - λS once a backlog beyond 50 service times is
 being worked off) and otherwise carries the probe's state on unchanged, so consecutive probes
 form one stationary run. Modules are simulated independently, each fed Poisson arrivals at its
-propagated rate (the Jackson-network view). Seeded and deterministic. Called by ``plan``.
+propagated rate (the Jackson-network view). Every latency objective the module declares (p95 and
+p99) is judged; a step breaks the objectives when it breaks any of them. Seeded and deterministic.
+Called by ``plan``.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from buttress.capacity.autoscaler import Autoscaler, AutoscalerSettings
-from buttress.capacity.inputs import AutoscaleTarget, ModuleInputs
+from buttress.capacity.inputs import AutoscaleTarget, ModuleInputs, Objective
 from buttress.capacity.queue import ServerPool
-from buttress.capacity.sizing import latency
+from buttress.capacity.sizing import DEFAULT_QUANTILE, latency
 
 FloatArray = npt.NDArray[np.float64]
 WARMUP_SECONDS = 120.0
@@ -92,8 +94,27 @@ def judged_breaches(slow: list[int], total: list[int], allowed: float, step: flo
 
 
 @dataclass(frozen=True)
+class ObjectiveTrace:
+    """One latency objective over the ramp."""
+
+    objective: Objective
+    latency: tuple[float, ...]
+    """Per step, the latency at the objective's quantile, seconds; inf when nothing serves."""
+    breach_seconds: float
+    """Time this objective was broken (judged as ``Trace.breached``)."""
+    budget_burned: float
+    """Requests over this objective, as a fraction of the SLO window's error budget for it."""
+    peak_burn_rate: float
+    breached: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
 class Trace:
-    """What one module did over the ramp; series have one value per step (at the step's start)."""
+    """What one module did over the ramp; series have one value per step (at the step's start).
+
+    With several latency objectives the summary fields combine them: a step is broken when any
+    objective is, and the budget burned and peak burn rate are those of the objective worst off.
+    """
 
     module: str
     times: tuple[float, ...]
@@ -103,17 +124,26 @@ class Trace:
     desired: tuple[int, ...]
     """Replicas the autoscaler asked for (ready plus starting)."""
     latency: tuple[float, ...]
-    """Latency at the objective's quantile (p95 without objective), seconds; inf when nothing serves."""
+    """Latency at the first objective's quantile (p95 first; p95 without objective), seconds; inf when
+    nothing serves. ``objectives`` has the series of each objective."""
     mean_wait: float
     """Mean time in queue over every simulated request, seconds."""
     breach_seconds: float | None
-    """Time the objective was broken (see ``breached``); None without objective."""
+    """Time any objective was broken (see ``breached``); None without objective."""
     budget_burned: float | None
-    """Requests over the objective, as a fraction of the SLO window's latency error budget."""
+    """Requests over an objective, as a fraction of the SLO window's latency error budget (the largest
+    over the objectives)."""
     peak_burn_rate: float | None
-    """Highest step's share of slow requests over the share the objective allows."""
+    """Highest step's share of slow requests over the share the objective allows (the largest over the
+    objectives)."""
     breached: tuple[bool, ...] = ()
-    """Per step: whether the objective was broken over the judging window ending with the step."""
+    """Per step: whether any objective was broken over the judging window ending with the step."""
+    objectives: tuple[ObjectiveTrace, ...] = ()
+    """Each objective of the module on its own, in the module's order."""
+
+    def series(self, objective: Objective | None) -> tuple[float, ...]:
+        """The latency series at ``objective``'s quantile (``latency`` for None or an unknown one)."""
+        return next((o.latency for o in self.objectives if o.objective == objective), self.latency)
 
 
 def _settled(inputs: ModuleInputs, target: AutoscaleTarget, rate: float) -> int:
@@ -124,7 +154,7 @@ def _settled(inputs: ModuleInputs, target: AutoscaleTarget, rate: float) -> int:
     if target.metric == "rps":
         return math.ceil(rate / target.value - 1e-9)
     wanted = max(inputs.min_replicas, 1)
-    while wanted < inputs.max_replicas and latency(inputs, wanted, rate) > target.value:
+    while wanted < inputs.max_replicas and latency(inputs, wanted, rate, 0.95) > target.value:
         wanted += 1
     return wanted
 
@@ -150,7 +180,6 @@ class _Run:
         assert inputs.service_time is not None
         self.inputs, self.peak, self.shape, self.settings = inputs, peak, shape, settings
         self.service = inputs.service_time
-        self.quantile = inputs.objective.quantile if inputs.objective else 0.95
         self.rng = seed_for(seed, inputs.name)
         self.hpa = Autoscaler(autoscaler, inputs.min_replicas, inputs.max_replicas)
         self.sync_period = autoscaler.sync_period
@@ -163,7 +192,7 @@ class _Run:
         """Heap of (ready time, creation order, pods)."""
         self.created = 0
         self.observed: list[tuple[float, float]] = []
-        """(busy share, latency) per step since the last sync."""
+        """(busy share, p95 latency) per step since the last sync."""
 
     def window(self, rate: float) -> tuple[FloatArray, float, float]:
         """Simulate one step's arrivals: the latencies seen (sorted), their total wait, the busy share.
@@ -244,21 +273,28 @@ class _Run:
             self.pool.resize(self.ready * self.inputs.concurrency, self.clock)
 
 
+def _quantile_of(latencies: FloatArray, quantile: float) -> float:
+    """The empirical ``quantile`` of sorted ``latencies`` (0 when there are none)."""
+    return float(latencies[max(math.ceil(quantile * len(latencies)) - 1, 0)]) if len(latencies) else 0.0
+
+
 def simulate(inputs: ModuleInputs, peak: float, shape: RampShape, *, seed: int = 0,
              settings: SimulationSettings | None = None,
              autoscaler: AutoscalerSettings | None = None) -> Trace:
     """Run the ramp for one module that receives ``peak`` requests per second at the peak."""
     settings = settings or SimulationSettings()
     run = _Run(inputs, peak, shape, seed, settings, autoscaler or AutoscalerSettings())
-    objective = inputs.objective.seconds if inputs.objective else None
+    objectives = inputs.objectives
+    quantiles = [o.quantile for o in objectives] or [DEFAULT_QUANTILE]
     steps = math.ceil(shape.duration / settings.step - 1e-9)
     next_sync = run.sync_period
-    times, rates, ready, desired, lat = [], [], [], [], []
+    times, rates, ready, desired = [], [], [], []
+    lat: list[list[float]] = [[] for _ in quantiles]
     wait_sum = 0.0
     samples = 0
-    bad = 0.0
-    worst_share = 0.0
-    slow_counts: list[int] = []
+    bad = [0.0] * len(objectives)
+    worst_share = [0.0] * len(objectives)
+    slow_counts: list[list[int]] = [[] for _ in objectives]
     step_counts: list[int] = []
     for i in range(steps):
         t = i * settings.step
@@ -268,31 +304,37 @@ def simulate(inputs: ModuleInputs, peak: float, shape: RampShape, *, seed: int =
             run.sync(t, rate)
             next_sync += run.sync_period
         latencies, waited, busy = run.window(rate)
-        q = float(latencies[max(math.ceil(run.quantile * len(latencies)) - 1, 0)]) if len(latencies) else 0.0
-        run.observed.append((busy, q))
+        run.observed.append((busy, _quantile_of(latencies, DEFAULT_QUANTILE)))  # what a p95Latency target sees
         times.append(t)
         rates.append(rate)
         ready.append(run.ready)
         desired.append(run.spec)
-        lat.append(q)
+        for series, quantile in zip(lat, quantiles, strict=True):
+            series.append(_quantile_of(latencies, quantile))
         services = len(latencies)
-        slow = services - int(np.searchsorted(latencies, objective, side="right")) if objective is not None else 0
-        slow_counts.append(slow)
         step_counts.append(services)
         if services:
             samples += services
             wait_sum += waited
-            share = slow / services
-            bad += share * rate * settings.step
-            worst_share = max(worst_share, share)
-    budget = peak_burn = breach_out = None
-    flags: list[bool] = []
-    if inputs.objective is not None:
-        allowed = 1.0 - inputs.objective.quantile
-        normal = peak * (shape.baseline or 1.0)
-        budget = bad / (allowed * normal * inputs.slo_window)
-        peak_burn = worst_share / allowed
-        flags = judged_breaches(slow_counts, step_counts, allowed, settings.step, settings)
-        breach_out = settings.step * sum(flags)
-    return Trace(inputs.name, tuple(times), tuple(rates), tuple(ready), tuple(desired), tuple(lat),
-                 wait_sum / samples if samples else 0.0, breach_out, budget, peak_burn, tuple(flags))
+        for j, o in enumerate(objectives):
+            slow = services - int(np.searchsorted(latencies, o.seconds, side="right"))
+            slow_counts[j].append(slow)
+            if services:
+                share = slow / services
+                bad[j] += share * rate * settings.step
+                worst_share[j] = max(worst_share[j], share)
+    per: list[ObjectiveTrace] = []
+    normal = peak * (shape.baseline or 1.0)
+    for j, o in enumerate(objectives):
+        allowed = 1.0 - o.quantile
+        flags = judged_breaches(slow_counts[j], step_counts, allowed, settings.step, settings)
+        per.append(ObjectiveTrace(o, tuple(lat[j]), settings.step * sum(flags),
+                                  bad[j] / (allowed * normal * inputs.slo_window), worst_share[j] / allowed,
+                                  tuple(flags)))
+    combined = tuple(any(step) for step in zip(*(o.breached for o in per), strict=True)) if per else ()
+    return Trace(inputs.name, tuple(times), tuple(rates), tuple(ready), tuple(desired), tuple(lat[0]),
+                 wait_sum / samples if samples else 0.0,
+                 settings.step * sum(combined) if per else None,
+                 max(o.budget_burned for o in per) if per else None,
+                 max(o.peak_burn_rate for o in per) if per else None,
+                 combined, tuple(per))

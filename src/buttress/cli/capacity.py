@@ -51,7 +51,8 @@ def _table(s: ScenarioPlan) -> Table:
             str(m.replicas_allowed),
             "-" if util is None else f"{util:.0%}",
             f"{m.quantile} {_ms(m.latency_at_max)}" if m.latency_at_max is not None else "-",
-            f"{m.quantile} {_ms(m.objective.seconds)}" if m.objective else "-",
+            (f"{m.quantile} {_ms(m.objective.seconds)}" + (" †" if len(m.objectives) > 1 else ""))
+            if m.objective else "-",
             f"[{_VERDICT_STYLE[m.verdict]}]{m.verdict}[/]",
             ramp,
             "-" if m.budget_burned is None else f"{m.budget_burned:.2%}",
@@ -67,6 +68,9 @@ def _print_text(report: CapacityReport) -> None:
         out.print("  * on the critical path. Latency is the module's own (queueing + service); busy@max is its\n"
                   "  utilisation at max replicas; ramp breach is the time the simulated ramp broke the objective;\n"
                   "  budget is the share of the SLO window's latency error budget the ramp burned.")
+        if any(len(m.objectives) > 1 for m in s.modules):
+            out.print("  † the binding one of the module's latency objectives (the one needing the most replicas);\n"
+                      "  every objective is sized for and judged on the ramp.")
         for m in s.modules:
             if m.verdict != "ok":
                 out.print(f"  [{_VERDICT_STYLE[m.verdict]}]{m.module}[/]: {m.message}")
