@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from tests.capacity.conftest import fixed_inputs, service
-from tests.conftest import FRAUD
+from tests.conftest import FRAUD, edit
 
 from buttress.app.capacity_check import headroom_findings
 from buttress.app.check import check
@@ -20,6 +20,7 @@ from buttress.capacity import plan
 from buttress.capacity.inputs import AutoscaleTarget
 from buttress.capacity.replay import breach_seconds
 from buttress.capacity.simulation import RampShape, simulate
+from buttress.errors import BlueprintError
 
 AT = dt.date(2026, 12, 1)
 TOP = {"oncall": "team-primary"}
@@ -108,13 +109,32 @@ def test_a_slow_start_up_breaking_the_objective_too_long_is_a_warning(validated:
     assert check(v, None, AT, fail_on_warn=True).environments["prod"].blocked
 
 
-def test_the_fraud_example_errs_only_in_advisory_dev() -> None:
+def test_the_fraud_example_falls_short_only_in_dev_which_check_does_not_hold_to_the_peak() -> None:
     v = validate(FRAUD)
-    found = {env: headroom_findings(v, env) for env in v.environments}
-    assert {env: sorted(f.module or "" for f in fs) for env, fs in found.items()} == \
-        {"dev": ["features", "scorer"], "staging": [], "prod": []}
-    assert all(f.severity == "error" for f in found["dev"])
+    assert {env: headroom_findings(v, env) for env in v.environments} == {"dev": [], "staging": [], "prod": []}
+    [peak] = plan(v.blueprint, v.environments["dev"], simulate_modules="none").scenarios  # what `capacity --env dev` shows
+    assert sorted(m.module for m in peak.modules if m.verdict == "short") == ["features", "scorer"]
     assert not check(v, None, AT).blocked
+
+
+def test_a_scenario_naming_its_environments_is_judged_there_only(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "    load: {scorer.score-api: 2500rps}\n",
+         "    load: {scorer.score-api: 2500rps}\n    environments: [dev, prod]\n")
+    v = validate(fraud)
+    found = {env: sorted(f.module or "" for f in headroom_findings(v, env)) for env in v.environments}
+    assert found == {"dev": ["features", "scorer"], "staging": [], "prod": []}
+    assert all(f.severity == "error" for f in headroom_findings(v, "dev"))
+    assert not check(v, None, AT).blocked  # dev is advisory: reported, not blocking
+
+
+def test_a_scenario_naming_an_unknown_environment_is_refused(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "    load: {scorer.score-api: 2500rps}\n",
+         "    load: {scorer.score-api: 2500rps}\n    environments: [prd]\n")
+    with pytest.raises(BlueprintError) as info:
+        validate(fraud)
+    [problem] = info.value.problems
+    assert "names environment 'prd', which does not exist; did you mean 'prod'?" in problem.message
+    assert problem.keypath == "scenarios.peak.environments[0]" and problem.line == _line_of(fraud, "environments: [prd]")
 
 
 @pytest.mark.parametrize(("startup", "ramp", "metric"), [
@@ -157,3 +177,8 @@ def test_the_screen_simulates_only_modules_that_could_break_their_objective(
     assert screened["slow"].breach_minutes == everything["slow"].breach_minutes > 5
     assert everything["quick"].breach_minutes is not None and everything["quick"].breach_minutes < 2.5
     assert everything["fixed"].breach_minutes == 0
+
+
+def _line_of(folder: Path, text: str) -> int:
+    lines = (folder / "blueprint.yaml").read_text().splitlines()
+    return next(i + 1 for i, line in enumerate(lines) if line.strip() == text)

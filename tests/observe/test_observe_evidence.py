@@ -204,8 +204,10 @@ def test_report_is_deterministic_and_independent_of_the_path_spelling(example: V
         evidence_files(check(example, ["staging"], AT), example, "dev")
 
 
-def test_capacity_shortfall_fails_in_dev(example: Validated) -> None:
-    report, _ = _evidence(example, "dev")
+def test_capacity_shortfall_fails_where_the_scenario_applies(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "    load: {scorer.score-api: 2500rps}\n",
+         "    load: {scorer.score-api: 2500rps}\n    environments: [dev, staging, prod]\n")
+    report, _ = _evidence(validate(fraud), "dev")
     headroom = _control(report, "capacity-headroom")
     assert headroom["status"] == "fail"
     assert sorted({f["module"] for f in headroom["findings"]}) == ["features", "scorer"]

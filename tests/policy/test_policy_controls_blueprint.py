@@ -1,7 +1,5 @@
 """Every control over the resolved blueprint fires on a one-line change of the example, and no
-control fires on the unchanged example (only the example's own waived slo-defined finding, and in
-dev the capacity-headroom errors the example shows on purpose: dev caps the scorer and features at
-2 replicas, below the peak scenario)."""
+control fires on the unchanged example (only the example's own waived slo-defined finding)."""
 
 from __future__ import annotations
 
@@ -97,12 +95,11 @@ def test_unchanged_example_fires_only_its_waived_finding(fraud: Path, env: str) 
     assert _findings(fraud, env) == [("slo-defined", "error", True)]
 
 
-def test_unchanged_example_falls_short_of_its_peak_in_dev_only(fraud: Path) -> None:
+def test_unchanged_example_fires_only_its_waived_finding_in_dev_too(fraud: Path) -> None:
+    # dev falls short of the peak (`buttress capacity --env dev` says so), but an advisory environment is
+    # not held to a scenario unless the scenario names it
     report = check(validate(fraud, ["dev"]), ["dev"], AT)
-    short = sorted((f.module, f.severity) for f in report.findings if f.control == "capacity-headroom")
-    assert short == [("features", "error"), ("scorer", "error")]
-    assert {f.control for f in report.findings} == {"capacity-headroom", "slo-defined"}
-    assert not report.blocked  # dev is advisory
+    assert [(f.control, f.severity, f.waived) for f in report.findings] == [("slo-defined", "error", True)]
 
 
 def test_every_evaluated_control_has_a_firing_case() -> None:

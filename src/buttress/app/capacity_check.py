@@ -1,6 +1,8 @@
 """The ``capacity-headroom`` control: the capacity planner's verdicts as findings of ``check``.
 
-For every scenario of the blueprint, in one environment: an error for each module whose peak cannot
+For every scenario that applies to the environment (those its ``environments`` names; by default
+every environment whose enforcement is not advisory — dev is not expected to carry the peak, and
+``buttress capacity --env dev`` still shows how it would fare): an error for each module whose peak cannot
 be served within ``scaling.replicas.max`` with every latency objective met (located where that
 maximum is set), and a warning for each module whose ramp to the peak breaks a latency objective
 (p95 or p99: either counts) for longer than the scenario's ``tolerance`` (default 5 min; located at
@@ -48,8 +50,11 @@ def headroom_findings(validated: Validated, env_name: str) -> list[Finding]:
     if not bp.spec.scenarios:
         return []
     env = validated.environments[env_name]
+    held = [n for n, sc in bp.spec.scenarios.items() if sc.applies_to(env_name, env.spec.enforcement)]
     found: list[Finding] = []
-    for scenario in plan(bp, env, simulate_modules="screened").scenarios:
+    if not held:
+        return found
+    for scenario in plan(bp, env, held, simulate_modules="screened").scenarios:
         for m in scenario.modules:
             found += _findings(env_name, scenario, m, env.modules[m.module])
     return found

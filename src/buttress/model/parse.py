@@ -205,7 +205,20 @@ def _check_names(raw: Raw, doc: Document) -> list[Problem]:
                 problems.append(doc.problem(("environments", env_name, "overrides", target),
                                             f"override names module {target!r}, which does not exist"
                                             + did_you_mean(target, modules), key=True))
-    return problems + _check_promotions(envs, doc)
+    return problems + _check_promotions(envs, doc) + _check_scenario_environments(sections["scenarios"] or {}, envs, doc)
+
+
+def _check_scenario_environments(scenarios: dict[str, Any], envs: dict[str, Any], doc: Document) -> list[Problem]:
+    """Every environment a scenario names exists."""
+    problems = []
+    for name, scenario in scenarios.items():
+        listed = scenario.get("environments") if isinstance(scenario, dict) else None
+        for i, env in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(env, str) and env not in envs:
+                problems.append(doc.problem(("scenarios", name, "environments", i),
+                                            f"scenario {name!r} names environment {env!r}, which does not exist"
+                                            + did_you_mean(env, envs)))
+    return problems
 
 
 def _promotion_source(env: Any) -> str | None:

@@ -106,6 +106,13 @@ class ScenarioSpec(Spec):
     """How long the ramp from baseline to peak takes (default 30m)."""
     tolerance: Duration | None = None
     """How long the ramp may break a module's latency objective before capacity-headroom warns (default 5m)."""
+    environments: list[str] | None = None
+    """The environments that must carry this scenario (``check``'s capacity-headroom judges only them);
+    default: every environment whose enforcement is not advisory."""
+
+    def applies_to(self, env_name: str, enforcement: str) -> bool:
+        """Whether ``check`` holds the environment ``env_name`` to this scenario."""
+        return env_name in self.environments if self.environments is not None else enforcement != "advisory"
 
 
 class Waiver(Spec):
