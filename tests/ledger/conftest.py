@@ -2,7 +2,10 @@
 contexts acting as named identities at given times, and a seeded ledger with one release.
 
 The PostgreSQL cluster runs as the unprivileged ``postgres`` user (PostgreSQL refuses root) in a
-temporary folder on a free port, for the whole session, and is stopped and deleted afterwards.
+temporary folder on a free port, for the whole session, and is stopped and deleted afterwards. It uses the
+newest installed server (``/usr/lib/postgresql/VERSION/bin``). Without one the PostgreSQL tests are
+skipped — except when the environment variable ``CI`` is set (``CI=true``), where they fail, so that a
+missing install can never pass as green.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from buttress.app import ledger_admin, release
 from buttress.app.ledger_session import LedgerContext, parse_at
 from buttress.ledger import records
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_ROOT = Path("/usr/lib/postgresql")
 T0 = "2026-12-01T09:00:00+00:00"
 
 POLICY: dict[str, Any] = {
@@ -51,25 +54,48 @@ def _as_postgres(*args: str) -> list[str]:
     return list(args)
 
 
+def _version(folder: Path) -> tuple[int, ...]:
+    parts = folder.name.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else (-1,)
+
+
+def in_ci() -> bool:
+    """Is the environment variable ``CI`` set (to anything but empty, 0, false or no)?"""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def find_pg_bin(root: Path = PG_ROOT) -> Path:
+    """The ``bin`` folder of the newest PostgreSQL under ``root`` (Debian's ``/usr/lib/postgresql/N/bin``).
+
+    None installed: skip the test, or fail it when ``CI`` is set."""
+    found = sorted((d for d in root.glob("*") if (d / "bin" / "pg_ctl").is_file() and (d / "bin" / "initdb").is_file()),
+                   key=_version) if root.is_dir() else []
+    if found:
+        return found[-1] / "bin"
+    message = f"no PostgreSQL server is installed under {root} (apt-get install postgresql)"
+    if in_ci():
+        pytest.fail(f"{message}; CI is set, so the PostgreSQL tests fail instead of being skipped", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A running PostgreSQL server for the session: its base URL (append a database name)."""
-    if not (PG_BIN / "pg_ctl").exists():
-        pytest.skip("PostgreSQL 15 is not installed (apt-get install postgresql)")
+    pg_bin = find_pg_bin()
     folder = Path(tempfile.mkdtemp(prefix="buttress-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     port = _free_port()
-    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+    subprocess.run(_as_postgres(str(pg_bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
                                 "--no-sync", "-E", "UTF8"), check=True, capture_output=True)
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
-    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
+    subprocess.run(_as_postgres(str(pg_bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
                                 "-w", "start"), check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
+        subprocess.run(_as_postgres(str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
                        check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -104,6 +130,25 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / '.buttress' / 'ledger.db'}"
     return new_pg_database(request.getfixturevalue("postgres"))
+
+
+@pytest.fixture
+def pg_finder() -> Callable[..., Path]:
+    """``find_pg_bin(root)``, for the tests of the test setup itself."""
+    return find_pg_bin
+
+
+@pytest.fixture
+def another_ledger_url(request: pytest.FixtureRequest, tmp_path: Path, ledger_url: str) -> Callable[[], str]:
+    """A factory of further empty databases on the same kind of server as ``ledger_url``."""
+    names = itertools.count()
+
+    def new() -> str:
+        if ledger_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path / f'other-{next(names)}.db'}"
+        return new_pg_database(request.getfixturevalue("postgres"))
+
+    return new
 
 
 @pytest.fixture

@@ -140,12 +140,12 @@ class World:
         self.apps.append(app)
         return app
 
-    def client(self, who: str | None = None, app: FastAPI | None = None) -> TestClient:
-        """A client with ``who``'s token (none: anonymous)."""
+    def client(self, who: str | None = None, app: FastAPI | None = None, address: str = "testclient") -> TestClient:
+        """A client with ``who``'s token (none: anonymous), connecting from ``address``."""
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
         if app is None:
             self._default = app = self._default or self.app()
-        return TestClient(app, base_url="https://testserver", headers=headers)
+        return TestClient(app, base_url="https://testserver", headers=headers, client=(address, 50000))
 
     def new_release(self, who: str = "carol", tag: str = "v2") -> str:
         """Have the server build another release from ``BLUEPRINT`` (at ``tag``) as ``who``; its ID."""
@@ -166,12 +166,19 @@ def source_body(blueprint: str, **others: str) -> dict[str, Any]:
             "source": {path: base64.b64encode(text.encode()).decode() for path, text in files.items()}}
 
 
+@pytest.fixture
+def real_argon2() -> None:
+    """Ask for it to hash with buttress's own argon2id parameters (``fast_argon2`` then leaves them alone)."""
+
+
 @pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash test passwords with cheap argon2id parameters (``test_server_auth`` checks the real ones)."""
+def fast_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords with cheap argon2id parameters, unless the test asks for ``real_argon2``
+    (``test_server_passwords_are_argon2id_hashes`` checks the real ones)."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    if "real_argon2" not in request.fixturenames:
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def build_world(tmp_path: Path, url: str) -> World:

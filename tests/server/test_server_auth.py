@@ -1,11 +1,18 @@
-"""Browser authentication and the web pages' rules: argon2id password hashes, login with a double-submit
-CSRF cookie and throttling, cookie flags, CSRF on every form, sessions that end, buttons only for those
-allowed, security headers on pages, and nothing echoed from a link onto a page."""
+"""Browser authentication and the web pages' rules: argon2id password hashes with buttress's parameters,
+login with a double-submit CSRF cookie and throttling (per identity and client address, atomic under
+parallel guesses, a ceiling per identity that slows and never locks out), cookie flags, CSRF on every
+form, sessions that end, buttons only for those allowed, security headers on pages, and nothing echoed
+from a link onto a page."""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import pytest
 
 from buttress.app import accounts
 from buttress.ledger import accounts as ledger_accounts
@@ -23,15 +30,19 @@ def _post_login(client: Any, who: str, password: str) -> Any:
                        follow_redirects=False)
 
 
-def test_server_passwords_are_argon2id_hashes(world: World) -> None:
-    from argon2 import PasswordHasher
+def test_server_passwords_are_argon2id_hashes(real_argon2: None, world: World) -> None:
+    from argon2 import Type, extract_parameters
 
-    assert PasswordHasher().type.name == "ID" and PasswordHasher().memory_cost >= 64 * 1024  # the production hasher
-    assert accounts._DUMMY_HASH.startswith("$argon2id$") and "m=65536" in accounts._DUMMY_HASH
     with world.ctx().ledger().read() as session:
         row = ledger_accounts.account(session, "bob")
-        assert row is not None and row.password_hash.startswith("$argon2id$")
-        assert world.password not in row.password_hash
+        assert row is not None and world.password not in row.password_hash
+        stored = extract_parameters(row.password_hash)
+    # what buttress itself hashes with (RFC 9106's low-memory profile), not argon2-cffi's current defaults
+    assert stored.type is Type.ID
+    assert (stored.memory_cost, stored.time_cost, stored.parallelism) == (64 * 1024, 3, 4)
+    assert (stored.hash_len, stored.salt_len) == (32, 16)
+    assert (accounts.ARGON2_MEMORY_KIB, accounts.ARGON2_TIME_COST, accounts.ARGON2_PARALLELISM) == (64 * 1024, 3, 4)
+    assert extract_parameters(accounts._DUMMY_HASH) == stored, "an unknown name costs the same work"
 
 
 def test_server_login_sets_a_strict_secure_session_cookie(world: World) -> None:
@@ -56,15 +67,86 @@ def test_server_login_refuses_without_its_csrf_cookie_and_wrong_passwords(world:
     assert "not the password" not in wrong.text
 
 
-def test_server_login_is_throttled_per_identity(world: World) -> None:
-    client = world.client()
+def test_server_login_is_throttled_per_identity_and_address(world: World) -> None:
+    client = world.client(address="198.51.100.7")
     for _ in range(accounts.THROTTLE_FAILURES):
         assert _post_login(client, "bob", "guess guess guess").status_code == 401
     throttled = _post_login(client, "bob", world.password)  # even the right password, while throttled
-    assert throttled.status_code == 429 and "too many failed logins for bob" in throttled.text
-    assert _post_login(world.client(), "sec", world.password).status_code == 303  # others are not affected
+    assert throttled.status_code == 429 and "too many failed logins for bob from 198.51.100.7" in throttled.text
+    assert int(throttled.headers["retry-after"]) == accounts.THROTTLE_MINUTES * 60
+    assert _post_login(world.client(address="198.51.100.7"), "sec", world.password).status_code == 303, \
+        "other identities from that address are not affected"
+    assert _post_login(world.client(address="203.0.113.20"), "bob", world.password).status_code == 303, \
+        "the guesser does not lock bob out: bob logs in from his own address"
     world.clock.advance(minutes=accounts.THROTTLE_MINUTES, seconds=1)
-    assert _post_login(world.client(), "bob", world.password).status_code == 303
+    assert _post_login(world.client(address="198.51.100.7"), "bob", world.password).status_code == 303
+
+
+def test_server_parallel_wrong_guesses_never_exceed_the_limit(any_world: World,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = accounts._hasher
+
+    class SlowHasher:
+        """The test's hasher, slowed down so that the guesses overlap while the password is checked."""
+
+        def verify(self, stored: str, password: str) -> bool:
+            checked.append(password)
+            time.sleep(0.05)
+            return bool(real.verify(stored, password))
+
+    monkeypatch.setattr(accounts, "_hasher", SlowHasher())
+    guesses = 3 * accounts.THROTTLE_FAILURES
+    start = threading.Barrier(guesses)
+
+    def guess(i: int) -> str:
+        ctx = any_world.ctx()
+        ctx.ledger()
+        start.wait()
+        try:
+            accounts.login(ctx, "bob", f"wrong guess {i}", "192.0.2.1")
+        except accounts.Throttled:
+            return "throttled"
+        except PermissionError:
+            return "checked"
+        return "logged in"
+
+    with ThreadPoolExecutor(guesses) as pool:
+        results = list(pool.map(guess, range(guesses)))
+    assert results.count("checked") == accounts.THROTTLE_FAILURES == len(checked), results
+    assert results.count("throttled") == guesses - accounts.THROTTLE_FAILURES
+    with pytest.raises(accounts.Throttled):
+        accounts.login(any_world.ctx(), "bob", any_world.password, "192.0.2.1")
+    secret, _ = accounts.login(any_world.ctx(), "bob", any_world.password, "192.0.2.2")
+    assert secret and len(checked) == accounts.THROTTLE_FAILURES + 1
+
+
+def test_server_login_ceiling_across_addresses_slows_but_never_locks_out(world: World) -> None:
+    ctx = world.ctx
+    for i in range(accounts.IDENTITY_CEILING):
+        address = f"198.51.100.{i // accounts.THROTTLE_FAILURES}"
+        with pytest.raises(PermissionError):
+            accounts.login(ctx(), "bob", "guess guess guess", address)
+    with pytest.raises(accounts.Throttled) as slowed:
+        accounts.login(ctx(), "bob", world.password, "203.0.113.20")  # a fresh address: slowed, not free
+    assert f"one attempt every {accounts.SLOW_SECONDS} s" in str(slowed.value)
+    assert slowed.value.retry_after == accounts.SLOW_SECONDS
+    world.clock.advance(seconds=accounts.SLOW_SECONDS)
+    assert accounts.login(ctx(), "bob", world.password, "203.0.113.20")[0], "bob gets in once he waits"
+    world.clock.advance(seconds=accounts.SLOW_SECONDS)
+    with pytest.raises(PermissionError):
+        accounts.login(ctx(), "bob", "guess guess guess", "198.51.100.99")  # one more guess, then slowed again
+    with pytest.raises(accounts.Throttled):
+        accounts.login(ctx(), "bob", "guess guess guess", "198.51.100.98")
+    world.clock.advance(minutes=accounts.THROTTLE_MINUTES, seconds=1)
+    assert accounts.login(ctx(), "bob", world.password, "203.0.113.21")[0], "the ceiling ends with its window"
+
+
+def test_server_serve_help_states_the_throttling_policy(cli: Any) -> None:
+    text = " ".join(cli("serve", "--help").stdout.split())
+    assert (f"{accounts.THROTTLE_FAILURES} failed logins of one identity from one client address within "
+            f"{accounts.THROTTLE_MINUTES} minutes") in text
+    assert f"{accounts.IDENTITY_CEILING} failures" in text and f"one attempt every {accounts.SLOW_SECONDS} s" in text
 
 
 def test_server_forms_need_the_session_csrf_token(world: World, login: Login) -> None:

@@ -72,10 +72,11 @@ def test_server_builds_the_same_release_as_the_command_line(world: World, serve:
         served = eve.get(f"/api/releases/{rid}/findings/{env}").json()
         assert [(f["control"], f["module"], f["waived"]) for f in served] == \
             [(f.control, f.module, f.waived) for f in report.environments[env].findings]
+        assert {f["location"]["file"] for f in served if f["location"]} <= {"blueprint.yaml"}  # not the server's temp path
     sent = server_upload.release_body(fraud)
     assert sent["blueprintFile"] == "blueprint.yaml"  # what the blueprint reads, and nothing else (no .buttress/)
     assert sorted(sent["source"]) == ["blueprint.yaml", "patterns/model-server.yaml", "policies/fraud.rego"]
-    for name, content in _render(local, "prod").items():
+    for name, content in _render(local, "prod", report).items():
         assert eve.get(f"/api/releases/{rid}/files/prod/{name}").content == content, name
 
 

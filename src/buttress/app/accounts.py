@@ -1,6 +1,23 @@
 """Account use cases of the team server: passwords (argon2id), login with throttling, browser sessions,
 and API tokens (shown once, stored hashed, scoped to roles, expiring, revocable).
 
+Login throttling (the policy ``buttress serve --help`` states):
+
+- per identity and client address: after ``THROTTLE_FAILURES`` failed logins of one identity from one
+  address within ``THROTTLE_MINUTES`` (counted from the first of them), that address may not try that
+  identity again until the window ends — even with the right password. Other addresses are not affected,
+  so a guesser cannot lock the real user out; a success from an address clears its count.
+- per identity, over every address: beyond ``IDENTITY_CEILING`` failures in one window the identity is
+  slowed, not locked: one attempt every ``SLOW_SECONDS`` from anywhere, until the window ends. A guesser
+  spreading over many addresses gets at most ``IDENTITY_CEILING`` + window / ``SLOW_SECONDS`` guesses per
+  window; the real user waits at most ``SLOW_SECONDS``.
+- checking the limits and counting the attempt is one transaction holding the counters' row locks
+  (``ledger.accounts.throttles``): every attempt is counted as a failure before its password is checked and
+  uncounted if it succeeds, so parallel guesses can never check more passwords than the limits allow.
+
+The client address is the TCP peer's (``buttress serve`` does not trust proxy headers): behind a reverse
+proxy every client has the proxy's address, and the per-address limit acts per identity.
+
 A ``Principal`` is who a request acts as: the identity a session or token belongs to, with the roles it
 may use (a token's are the identity's roles narrowed to the token's scope). Setting a password and
 creating or revoking a token append audit entries as the acting identity. Called by ``server.auth`` and
@@ -13,11 +30,12 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from buttress.app.ledger_session import LedgerContext, iso
@@ -28,16 +46,32 @@ from buttress.ledger.roles import Forbidden
 TOKEN_PREFIX = "btk"
 SESSION_HOURS = 12
 THROTTLE_FAILURES = 5
+"""Failed logins of one identity from one client address per window before that address is refused."""
 THROTTLE_MINUTES = 15
+"""The throttling window."""
+IDENTITY_CEILING = 20
+"""Failed logins of one identity over every address per window before it is slowed."""
+SLOW_SECONDS = 30
+"""Beyond the ceiling: one attempt per identity every this many seconds."""
 MIN_PASSWORD = 12
 MAX_TOKEN_DAYS = 365
 
-_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
+ARGON2_MEMORY_KIB = 64 * 1024
+ARGON2_TIME_COST = 3
+ARGON2_PARALLELISM = 4
+"""argon2id with RFC 9106's second recommended (low-memory) profile: 64 MiB, 3 passes, 4 lanes."""
+
+_hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM,
+                         hash_len=32, salt_len=16, type=Type.ID)
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 class Throttled(Exception):
-    """Too many failed logins for an identity: refuse without checking the password."""
+    """Too many failed logins: refuse without checking the password; ``retry_after`` seconds to wait."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -106,16 +140,43 @@ def set_password(ctx: LedgerContext, identity: str, password: str) -> None:
         ctx.record(session, drafts)
 
 
-def login(ctx: LedgerContext, identity: str, password: str) -> tuple[str, str]:
-    """Check a password (throttled per identity); a new session's cookie secret and CSRF token.
+def _seconds(until: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
 
-    Raises ``Throttled`` after too many recent failures and ``PermissionError`` for a wrong name or password
-    (the same message for both, and the same work: an unknown name is checked against a dummy hash).
+
+def _reserve(ctx: LedgerContext, identity: str, address: str) -> None:
+    """Check the limits and count this attempt as a failure, atomically; raise ``Throttled`` instead when over."""
+    window = dt.timedelta(minutes=THROTTLE_MINUTES)
+    with ctx.ledger().transaction() as session:
+        every, pair = accounts.throttles(session, identity, address)
+        for row in (every, pair):
+            if row.failures == 0 or dt.datetime.fromisoformat(row.window_start) + window <= ctx.at:
+                row.failures, row.window_start = 0, ctx.when
+        if pair.failures >= THROTTLE_FAILURES:
+            wait = _seconds(dt.datetime.fromisoformat(pair.window_start) + window, ctx.at)
+            raise Throttled(f"too many failed logins for {identity} from {address}: try again in "
+                            f"{math.ceil(wait / 60)} minutes", wait)
+        if every.failures >= IDENTITY_CEILING:
+            next_try = dt.datetime.fromisoformat(every.last_attempt) + dt.timedelta(seconds=SLOW_SECONDS)
+            if next_try > ctx.at:
+                wait = _seconds(next_try, ctx.at)
+                raise Throttled(f"too many failed logins for {identity}: it is slowed to one attempt every "
+                                f"{SLOW_SECONDS} s; try again in {wait} s", wait)
+        for row in (every, pair):
+            row.failures += 1
+            row.last_attempt = ctx.when
+
+
+def login(ctx: LedgerContext, identity: str, password: str, address: str = "unknown") -> tuple[str, str]:
+    """Check a password (throttled per identity and client ``address``, see above); a new session's cookie
+    secret and CSRF token.
+
+    Raises ``Throttled`` when over a limit and ``PermissionError`` for a wrong name or password (the same
+    message for both, and the same work: an unknown name is checked against a dummy hash).
     """
-    since = iso(ctx.at - dt.timedelta(minutes=THROTTLE_MINUTES))
+    identity, address = identity[:200], address[:100] or "unknown"
+    _reserve(ctx, identity, address)
     with ctx.ledger().read() as session:
-        if accounts.failures_since(session, identity, since) >= THROTTLE_FAILURES:
-            raise Throttled(f"too many failed logins for {identity}: try again in {THROTTLE_MINUTES} minutes")
         row = accounts.account(session, identity)
         stored = row.password_hash if row else _DUMMY_HASH
     try:
@@ -123,10 +184,14 @@ def login(ctx: LedgerContext, identity: str, password: str) -> tuple[str, str]:
     except (VerificationError, InvalidHashError):
         ok = False
     secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with ctx.ledger().write() as session:
-        accounts.add_attempt(session, identity[:200], ctx.when, ok)
+    with ctx.ledger().transaction() as session:
+        accounts.add_attempt(session, identity, address, ctx.when, ok)
         if ok:
+            every, pair = accounts.throttles(session, identity, address)
+            every.failures = max(0, every.failures - 1)  # counted as a failure before the check: it was not
+            pair.failures = 0
             accounts.purge_sessions(session, ctx.when)
+            accounts.purge_throttles(session, iso(ctx.at - dt.timedelta(days=1)))
             accounts.add_session(session, secret_hash=_digest(secret), identity=identity, csrf=csrf,
                                  created_at=ctx.when, expires_at=iso(ctx.at + dt.timedelta(hours=SESSION_HOURS)))
     if not ok:
@@ -136,7 +201,7 @@ def login(ctx: LedgerContext, identity: str, password: str) -> tuple[str, str]:
 
 def logout(ctx: LedgerContext, secret: str) -> None:
     """End the session whose cookie is ``secret``."""
-    with ctx.ledger().write() as session:
+    with ctx.ledger().transaction() as session:
         accounts.end_session(session, _digest(secret))
 
 

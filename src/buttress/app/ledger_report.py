@@ -1,4 +1,5 @@
-"""Reports over the ledger: ``status`` (what runs where), ``history`` (releases, decisions, promotions),
+"""Reports over the ledger: ``status`` (what runs where; ``reconcile`` first brings a GitOps folder up to
+it), ``history`` (releases, decisions, promotions),
 and the audit log's ``verify``, ``proof``, ``verify-proof`` and ``export``. Called by ``cli.ledger_report``
 and ``cli.audit``.
 
@@ -15,16 +16,23 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from buttress.app import release_promote
 from buttress.app.ledger_session import LedgerContext
 from buttress.errors import UsageError
 from buttress.ledger import audit, consistency, records
 from buttress.ledger.audit import Report
 from buttress.ledger.signing import load_public_key
 
-__all__ = ["Report", "export", "history", "proof", "status", "trust_anchor", "verify_export", "verify_log",
-           "verify_proof"]
+__all__ = ["Report", "export", "history", "proof", "reconcile", "status", "trust_anchor", "verify_export",
+           "verify_log", "verify_proof"]
 
 _KEY_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def reconcile(ctx: LedgerContext, gitops_dir: Path) -> list[dict[str, Any]]:
+    """``status --gitops DIR``: bring DIR up to what the ledger says runs in each environment first (writing
+    and committing what a killed or failed promotion left out); the environments it wrote."""
+    return [s.to_json() for s in release_promote.reconcile(ctx, gitops_dir)]
 
 
 def status(ctx: LedgerContext) -> list[dict[str, Any]]:

@@ -12,20 +12,27 @@ from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project,
 from buttress.cli.output import Format, print_json, stdout
 
 
-def status(project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None,
+def status(gitops: Annotated[Path | None, typer.Option(
+               "--gitops", help="First bring DIR/ENV up to the release the ledger says runs in each environment "
+               "(writing and committing what an interrupted promotion left out).")] = None,
+           project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None,
            at: At = None, fmt: Fmt = Format.text) -> int:
     """Show which release runs in each environment.
 
     Example:
 
-        buttress status
+        buttress status --gitops ../deploy
     """
     with opened(context(project, ledger, key, identity, at)) as ctx:
+        synced = ledger_report.reconcile(ctx, gitops) if gitops is not None else []
         rows = ledger_report.status(ctx)
     if fmt is Format.json:
-        print_json({"environments": rows})
+        print_json({"environments": rows} | ({"gitops": {"folder": str(gitops), "reconciled": synced}} if gitops else {}))
         return 0
     out = stdout()
+    for s in synced:
+        out.print(f"reconciled {s['folder']} to {s['release']} (promotion {s['promotion']})"
+                  + (f", commit {s['commit'][:12]}" if s["commit"] else ""))
     if not rows:
         out.print("no releases yet")
     for row in rows:

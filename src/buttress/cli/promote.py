@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from buttress.cli.output import Format, print_json, stdout
 
 Release = Annotated[str, typer.Argument(help="Release ID, unique prefix, or number.")]
 Env = Annotated[str, typer.Option("--env", help="The environment.")]
-GitOps = Annotated[Path | None, typer.Option("--gitops", help="Write the bundle to DIR/ENV (commit if DIR is a git repo).")]
+GitOps = Annotated[Path | None, typer.Option("--gitops", help="Write the bundle to DIR/ENV (commit if DIR is a git repo); "
+                                             "first bring every DIR/ENV up to what the ledger says runs there.")]
 
 
 def _decision(kind: str, release: str, env: str, reason: str, project: Path, ledger: str | None, key: Path | None,
@@ -63,7 +65,7 @@ def reject(release: Release, env: Env,
 def _show(outcome: release_promote.Outcome, fmt: Format) -> int:
     if fmt is Format.json:
         print_json(outcome.to_json())
-        return 0 if outcome.deployed else 1
+        return _gitops_failed(outcome)
     out = stdout()
     flag = " [bold red]BREAK-GLASS[/]" if outcome.break_glass else ""
     if outcome.deployed:
@@ -74,8 +76,19 @@ def _show(outcome: release_promote.Outcome, fmt: Format) -> int:
     for v in outcome.verdicts:
         mark = "~" if v.bypassed else ("✓" if v.passed else "✗")
         out.print(f"  {mark} {v.gate}: {v.reason}")
-    if outcome.written:
+    for s in outcome.reconciled:
+        out.print(f"  reconciled {s.folder} to {s.release} (promotion {s.promotion})"
+                  + (f", commit {s.commit[:12]}" if s.commit else ""))
+    if outcome.written and not outcome.gitops_error:
         out.print(f"  wrote {outcome.written}" + (f" (commit {outcome.commit[:12]})" if outcome.commit else ""))
+    return _gitops_failed(outcome)
+
+
+def _gitops_failed(outcome: release_promote.Outcome) -> int:
+    """Exit 1 also when the ledger recorded the deployment but the GitOps folder could not be written."""
+    if outcome.gitops_error:
+        sys.stderr.write(f"error: {outcome.gitops_error}\n")
+        return 1
     return 0 if outcome.deployed else 1
 
 
@@ -89,7 +102,9 @@ def promote(release: Release,
                                                           "environment now, or 'none' (default: what runs there).")] = None,
             project: Project = Path(), ledger: Ledger = None, key: Key = None, identity: Identity = None,
             at: At = None, fmt: Fmt = Format.text) -> int:
-    """Promote a release if every gate holds; exit 1 with the failed gates otherwise.
+    """Promote a release if every gate holds; exit 1 with the failed gates otherwise (or when the GitOps
+    folder could not be written after the ledger recorded the promotion: the next --gitops command
+    reconciles it).
 
     Example:
 

@@ -26,6 +26,12 @@ def command(
     Accounts: an admin sets passwords with `buttress accounts password NAME` and creates API tokens with
     `buttress tokens create`. Put the server behind TLS; session cookies are Secure.
 
+    Login throttling: 5 failed logins of one identity from one client address within 15 minutes refuse
+    that address for that identity until the 15 minutes are over (other addresses can still log in);
+    beyond 20 failures of one identity across all addresses in that window, the identity is slowed to
+    one attempt every 30 s (never locked out). The client address is the TCP peer's: behind a reverse
+    proxy every client shares the proxy's address.
+
     Example:
 
         buttress serve --ledger postgresql+psycopg://buttress@db/buttress --host 0.0.0.0 --port 8080

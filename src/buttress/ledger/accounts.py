@@ -1,9 +1,11 @@
-"""Accounts for the team server: password hashes, API tokens, browser sessions and login attempts.
+"""Accounts for the team server: password hashes, API tokens, browser sessions, login attempts and the
+login throttling counters.
 
-Four tables beside the ledger's own (created by migration ``0002``). Only digests of secrets are stored:
-the password's argon2id hash (computed by ``app.accounts``), and SHA-256 of each token and session secret.
-Plain data in, rows out; ``app.accounts`` holds the rules (who may create what, expiry, throttling) and
-appends the audit entries.
+Five tables beside the ledger's own (created by migrations ``0002`` and ``0003``). Only digests of secrets
+are stored: the password's argon2id hash (computed by ``app.accounts``), and SHA-256 of each token and
+session secret. Plain data in, rows out; ``app.accounts`` holds the rules (who may create what, expiry,
+throttling) and appends the audit entries. ``throttles`` returns a login's counters locked for the rest of
+its transaction (``store.Ledger.transaction``), so that checking and counting an attempt is one atomic step.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from buttress.ledger.models import Base
@@ -56,13 +60,32 @@ class WebSession(Base):
 
 
 class LoginAttempt(Base):
-    """One password login attempt, for throttling."""
+    """One password login attempt (the record; throttling counts in ``LoginThrottle``)."""
 
     __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     identity: Mapped[str] = mapped_column(String(200), index=True)
     at: Mapped[str] = mapped_column(String(40))
     ok: Mapped[bool] = mapped_column(Boolean)
+    address: Mapped[str] = mapped_column(String(100), server_default="")
+    """The client address the attempt came from (empty for attempts recorded before migration ``0003``)."""
+
+
+EVERY_ADDRESS = "*"
+"""The ``LoginThrottle.address`` of an identity's counter across all addresses."""
+
+
+class LoginThrottle(Base):
+    """Failed logins counted in a window: per (identity, client address), and per identity over every
+    address (``address`` = ``EVERY_ADDRESS``)."""
+
+    __tablename__ = "login_throttles"
+    identity: Mapped[str] = mapped_column(String(200), primary_key=True)
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[str] = mapped_column(String(40))
+    """When the window of ``failures`` began (empty: none yet)."""
+    failures: Mapped[int] = mapped_column(Integer)
+    last_attempt: Mapped[str] = mapped_column(String(40))
 
 
 def account(session: Session, identity: str) -> Account | None:
@@ -133,16 +156,29 @@ def purge_sessions(session: Session, now: str) -> None:
     session.execute(delete(WebSession).where(WebSession.expires_at < now))
 
 
-def add_attempt(session: Session, identity: str, at: str, ok: bool) -> None:
+def add_attempt(session: Session, identity: str, address: str, at: str, ok: bool) -> None:
     """Record a login attempt."""
-    session.add(LoginAttempt(identity=identity, at=at, ok=ok))
+    session.add(LoginAttempt(identity=identity, address=address, at=at, ok=ok))
     session.flush()
 
 
-def failures_since(session: Session, identity: str, since: str) -> int:
-    """Failed login attempts for ``identity`` at or after ``since`` and after its last success."""
-    last_ok = session.scalar(select(func.max(LoginAttempt.at)).where(LoginAttempt.identity == identity,
-                                                                     LoginAttempt.ok.is_(True)))
-    start = max(since, last_ok) if last_ok else since
-    return int(session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.identity == identity, LoginAttempt.ok.is_(False), LoginAttempt.at >= start)) or 0)
+def _lock(session: Session, identity: str, address: str) -> LoginThrottle:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert(LoginThrottle) if postgres else sqlite_insert(LoginThrottle)
+    session.execute(insert.values(identity=identity, address=address, window_start="", failures=0, last_attempt="")
+                    .on_conflict_do_nothing())
+    return session.scalars(select(LoginThrottle).where(LoginThrottle.identity == identity,
+                                                       LoginThrottle.address == address)
+                           .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def throttles(session: Session, identity: str, address: str) -> tuple[LoginThrottle, LoginThrottle]:
+    """The counters of ``identity`` over every address and from ``address``, created if missing and locked
+    until the transaction ends (PostgreSQL: ``SELECT ... FOR UPDATE``, taken in this order by every login;
+    SQLite: the transaction's ``BEGIN IMMEDIATE`` write lock)."""
+    return _lock(session, identity, EVERY_ADDRESS), _lock(session, identity, address)
+
+
+def purge_throttles(session: Session, before: str) -> None:
+    """Forget counters untouched since ``before``."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_attempt < before))

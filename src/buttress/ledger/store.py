@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
-__all__ = ["DEFAULT_PATH", "Ledger", "Session", "default_url", "make_engine", "open_ledger"]
+__all__ = ["DEFAULT_PATH", "Ledger", "Session", "default_url", "failpoint", "make_engine", "open_ledger"]
 
 from buttress.errors import UsageError
 from buttress.ledger.migrations import HEAD
@@ -121,10 +121,18 @@ class Ledger:
         with Session(self.engine.execution_options(ledger_write=True)) as session, session.begin():
             if self.engine.dialect.name == "postgresql":
                 session.execute(select(Head).where(Head.id == 1).with_for_update()).scalar_one()
-            _failpoint("write-locked")
+            failpoint("write-locked")
             yield session
             session.flush()
-            _failpoint("before-commit")
+            failpoint("before-commit")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A short write transaction outside the audit log (login throttling, browser sessions): it does not
+        take the audit log's lock. On SQLite it begins ``IMMEDIATE`` (SQLite's one write lock, so that a
+        read-then-write cannot race); on PostgreSQL the caller's ``SELECT ... FOR UPDATE`` takes row locks."""
+        with Session(self.engine.execution_options(ledger_write=True)) as session, session.begin():
+            yield session
 
     def meta(self, session: Session, key: str) -> str | None:
         """A value of the ``meta`` table."""
@@ -150,11 +158,13 @@ def open_ledger(url: str) -> Ledger:
     return Ledger(engine, url)
 
 
-def _failpoint(name: str) -> None:
+def failpoint(name: str) -> None:
     """Fault injection for the crash tests: ``BUTTRESS_FAILPOINT=NAME:FILE`` announces itself in FILE and waits.
 
     The crash-safety tests set it in a child process, wait for FILE, and SIGKILL the child while it holds
-    an open transaction. Unset (always, outside those tests) it does nothing.
+    an open transaction (``write-locked``, ``before-commit``) or between a promotion's ledger commit and its
+    GitOps write (``after-commit``, in ``app.release_promote``). Unset (always, outside those tests) it does
+    nothing.
     """
     spec = os.environ.get("BUTTRESS_FAILPOINT")
     if not spec or not spec.startswith(name + ":"):

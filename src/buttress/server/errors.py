@@ -42,7 +42,8 @@ async def _missing(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _throttled(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "900"})
+    wait = exc.retry_after if isinstance(exc, Throttled) else 60
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(wait)})
 
 
 def install(app: FastAPI) -> None:

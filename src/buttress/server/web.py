@@ -83,10 +83,13 @@ def login(request: Request, identity: Field, password: Field, csrf: Field = "") 
     if not expected or not secrets.compare_digest(expected, csrf):
         return login_page(request, "the login form expired: please try again", 403)
     server = server_of(request)
-    try:
-        secret, _csrf = accounts.login(server.context(), identity, password)
+    try:  # throttled per identity and client address (the TCP peer: proxy headers are not trusted)
+        secret, _csrf = accounts.login(server.context(), identity, password,
+                                       request.client.host if request.client else "unknown")
     except Throttled as exc:
-        return login_page(request, str(exc), 429)
+        refused = login_page(request, str(exc), 429)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except PermissionError as exc:
         return login_page(request, str(exc), 401)
     response = RedirectResponse("/", status_code=303)

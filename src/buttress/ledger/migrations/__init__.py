@@ -4,4 +4,4 @@
 a test keeps it equal to the script directory's head.
 """
 
-HEAD = "0002"
+HEAD = "0003"
