@@ -9,7 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+
+from buttress.errors import UsageError
+from buttress.server.app import create_app
+from buttress.server.context import ServerConfig
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "buttress-server"
 
@@ -30,3 +35,22 @@ def test_server_example_validates_checks_and_renders(cli: Callable[..., Any], tm
     assert ingress["spec"]["tls"]
     policies = "\n".join(p.read_text() for p in (out / "prod" / "server").glob("networkpolicy-*.yaml"))
     assert "5432" in policies
+    [external] = (out / "prod" / "server").glob("externalsecret-*.yaml")
+    wanted = {d["secretKey"] for d in yaml.safe_load(external.read_text())["spec"]["data"]}
+    assert wanted == {"BUTTRESS_LEDGER", "BUTTRESS_SIGNING_KEY"}  # what the server needs to start, as references
+
+
+def test_the_server_signs_with_a_key_delivered_in_its_environment(cli: Callable[..., Any], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    key = tmp_path / "admin" / "ledger.key"
+    assert cli("keys", "init", "--ledger", url, "--key", str(key), "--as", "alice").exit == 0
+    container = tmp_path / "container"  # no key file there: the key arrives as an environment variable
+    container.mkdir()
+    monkeypatch.setenv("BUTTRESS_SIGNING_KEY", key.read_text())
+    server = create_app(ServerConfig(project=container, ledger_url=url)).state.server
+    assert server.key is not None and server.key.public.raw.hex() == (tmp_path / "admin" / "ledger.key.pub").read_text().strip()
+    monkeypatch.setenv("BUTTRESS_SIGNING_KEY", "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(UsageError) as refused:
+        create_app(ServerConfig(project=container, ledger_url=url))
+    assert "$BUTTRESS_SIGNING_KEY is not a PEM private key" in str(refused.value) and "not a key" not in str(refused.value)

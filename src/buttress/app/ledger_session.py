@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +18,14 @@ from pathlib import Path
 from buttress.errors import UsageError
 from buttress.ledger import audit, records, roles
 from buttress.ledger.roles import Forbidden
-from buttress.ledger.signing import SigningKey, load_key
+from buttress.ledger.signing import SigningKey, key_from_pem, load_key
 from buttress.ledger.store import Ledger, Session, default_url, open_ledger
 
 __all__ = ["KEY_PATH", "Forbidden", "LedgerContext", "iso", "parse_at"]
 
 KEY_PATH = Path(".buttress") / "keys" / "ledger.key"
+SIGNING_KEY_ENV = "BUTTRESS_SIGNING_KEY"
+"""The signing key's PEM text, for a server whose secrets arrive as environment variables."""
 
 
 def parse_at(text: str | None) -> dt.datetime:
@@ -79,9 +82,15 @@ class LedgerContext:
         return self._ledger
 
     def key(self) -> SigningKey:
-        """The signing key (loaded once)."""
+        """The signing key (loaded once): from ``--key``/``BUTTRESS_KEY`` when given, else from the PEM
+        text in ``BUTTRESS_SIGNING_KEY`` when set (a container's secret arrives as an environment
+        variable), else from the project's key file."""
         if self._key is None:
-            self._key = load_key(self.key_file)
+            pem = os.environ.get(SIGNING_KEY_ENV, "")
+            if self.key_path is None and pem.strip():
+                self._key = key_from_pem(pem.encode(), f"${SIGNING_KEY_ENV}")
+            else:
+                self._key = load_key(self.key_file)
         return self._key
 
     def close(self) -> None:

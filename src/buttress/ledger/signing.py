@@ -124,12 +124,18 @@ def load_key(path: Path) -> SigningKey:
         raise UsageError(f"no signing key at {path}: run `buttress keys init` first (or pass --key)")
     if path.stat().st_mode & 0o077:
         raise UsageError(f"{path} can be read by other users; run `chmod 600 {path}`")
+    return key_from_pem(path.read_bytes(), str(path))
+
+
+def key_from_pem(pem: bytes, where: str) -> SigningKey:
+    """An Ed25519 private key from its PEM text (a key file's content, or a secret delivered in an
+    environment variable); ``where`` names the source in errors, which never show the key."""
     try:
-        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except ValueError as exc:
-        raise UsageError(f"{path} is not a PEM private key: {exc}") from None
+        private = serialization.load_pem_private_key(pem, password=None)
+    except ValueError:
+        raise UsageError(f"{where} is not a PEM private key (as `buttress keys init` writes it)") from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise UsageError(f"{path} is not an Ed25519 key")
+        raise UsageError(f"{where} is not an Ed25519 key")
     return SigningKey(private)
 
 
