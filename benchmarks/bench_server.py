@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import hashlib
 import os
 import shutil
 import socket
@@ -33,20 +32,15 @@ from typing import Any
 
 import httpx
 
-from buttress.app import accounts, ledger_admin, ledger_report
+from buttress.app import accounts, ledger_admin, ledger_report, server_upload
 from buttress.app.ledger_session import LedgerContext
 from buttress.ledger import audit
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), default=Path("/nonexistent"))
+"""The newest PostgreSQL installed from Debian's packages."""
 PASSWORD = "load test password"
-POLICY: dict[str, Any] = {
-    "dev": {"enforcement": "advisory", "promotion": None, "waivers": []},
-    "staging": {"enforcement": "mandatory", "waivers": [],
-                "promotion": {"from": "dev", "approvals": None, "soakSeconds": None, "window": None}},
-    "prod": {"enforcement": "mandatory", "waivers": [],
-             "promotion": {"from": "staging", "approvals": {"count": 2, "roles": ["release-manager", "security"]},
-                           "soakSeconds": 86400.0, "window": None}},
-}
+FRAUD = Path(__file__).resolve().parents[1] / "examples" / "fraud-detection"
+ENTRY, SOURCE = server_upload.source_of(FRAUD)
 
 
 def _free_port() -> int:
@@ -80,12 +74,11 @@ def postgres() -> Iterator[str]:
 
 
 def release_body(tag: str) -> dict[str, Any]:
-    """A release as CI posts it: three environments of a few manifests each."""
-    files = {f"{kind}.yaml": f"kind: {kind.title()}\nmetadata:\n  name: scorer\nimage: scorer:{tag}\n".encode()
-             for kind in ("deployment", "service", "configmap")}
-    encoded = {path: base64.b64encode(content).decode() for path, content in files.items()}
-    return {"blueprint": "fraud-detection", "sourceDigest": hashlib.sha256(tag.encode()).hexdigest(),
-            "files": {env: encoded for env in POLICY}, "policy": POLICY, "findings": {}}
+    """A release as CI posts it (``release create --server``): the example blueprint's source, its
+    description made unique by ``tag``; the server validates, checks, renders and signs it."""
+    files = dict(SOURCE)
+    files[ENTRY] = files[ENTRY].replace(b"description: Scores card", f"description: ({tag}) Scores card".encode(), 1)
+    return {"blueprintFile": ENTRY, "source": {name: base64.b64encode(content).decode() for name, content in files.items()}}
 
 
 class Stats:

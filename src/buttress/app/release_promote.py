@@ -30,7 +30,7 @@ from typing import Any
 from buttress.app.ledger_session import LedgerContext
 from buttress.app.release_query import find, verify
 from buttress.errors import UsageError
-from buttress.ledger import audit, gates, gitops, records, roles
+from buttress.ledger import attestation, audit, gates, gitops, records, roles
 from buttress.ledger.store import Session, failpoint
 
 NONE = "none"
@@ -150,10 +150,13 @@ def _policy(release: records.Release, env: str) -> dict[str, Any]:
     return dict(policy[env])
 
 
-def _gates(session: Session, ctx: LedgerContext, release: records.Release, env: str, kind: str) -> list[gates.Verdict]:
+def _gates(session: Session, ctx: LedgerContext, release: records.Release, env: str, kind: str,
+           check: attestation.Check | None = None) -> list[gates.Verdict]:
+    """Every gate's verdict for ``kind`` of ``release`` to ``env`` now; ``check`` is the release's
+    attestation verification when the caller already made it (one per request, not one per environment)."""
     policy = _policy(release, env)
     promotion = policy.get("promotion") or {}
-    check = verify(session, release)
+    check = check if check is not None else verify(session, release)
     verdicts = [gates.attestation(check.ok, check.problems, check.to_json())]
     if kind == "promote":
         source = promotion.get("from")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import OrderedDict
 from typing import Any
 
 from buttress.app import release_query as release_app
@@ -91,7 +92,7 @@ def release_detail(ctx: LedgerContext, rid: str) -> dict[str, Any]:
         check = release_app.verify(session, release)
         envs: dict[str, Any] = {}
         for env in promotion_order(policy):
-            verdicts = evaluate_gates(session, ctx, release, env, "promote")
+            verdicts = evaluate_gates(session, ctx, release, env, "promote", check)
             decisions = records.decisions(session, release.id, env)
             envs[env] = {
                 "enforcement": policy[env]["enforcement"], "promotion": policy[env].get("promotion"),
@@ -109,13 +110,32 @@ def release_detail(ctx: LedgerContext, rid: str) -> dict[str, Any]:
                                          "promotions": promotions}
 
 
+_CHANGES: OrderedDict[tuple[str | None, str | None, str, str, str], dict[str, Any]] = OrderedDict()
+"""Recent ``_changes`` results. Releases are immutable, so a comparison keyed by both releases and their
+bundle digests stays true (an edited bundle changes its digest's key; tampering is the attestation gate's
+to report). Process-local and bounded: the server keeps no state that instances must share."""
+_CHANGES_KEPT = 256
+
+
+def _bundle_digest(session: Session, rid: str | None) -> str | None:
+    found = records.get_release(session, rid) if rid else None
+    return found.bundle_digest if found else None
+
+
 def _changes(session: Session, rid: str, env: str, running: str | None) -> dict[str, Any]:
     """What deploying ``rid`` to ``env`` changes against the release running there (everything, if none)."""
     if running == rid:
         return {"against": running, "equal": True, "added": [], "removed": [], "changed": []}
+    key = (running, _bundle_digest(session, running), rid, str(_bundle_digest(session, rid)), env)
+    if key in _CHANGES:
+        _CHANGES.move_to_end(key)
+        return _CHANGES[key]
     before = records.release_files(session, running, env) if running else {}
     result = compare(before, records.release_files(session, rid, env), running or "nothing", rid).to_json()
-    return result | {"against": running}
+    _CHANGES[key] = result | {"against": running}
+    while len(_CHANGES) > _CHANGES_KEPT:
+        _CHANGES.popitem(last=False)
+    return _CHANGES[key]
 
 
 def diff(ctx: LedgerContext, a: str, a_env: str, b: str, b_env: str) -> dict[str, Any]:
