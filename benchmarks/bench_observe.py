@@ -5,7 +5,8 @@ Usage: ``.venv/bin/python -m benchmarks.bench_observe [N ...]`` (default 100 100
 fresh process; best of 3 runs, all environments. "render" is ``app.render.environment_files``
 without the extra renderers (objects + YAML dump + kustomization); "observe" is the three
 observing renderers' files plus ``app.evidence.evidence_files`` (given the check report that
-``buttress render`` computes anyway); "added" is observe / render; "added to check+render" is
+``buttress render`` computes anyway, and the Kubernetes objects the render has just written, as
+``app.render`` passes them); "added" is observe / render; "added to check+render" is
 observe / (check + render), the check (controls and Rego, cold, one run) being what ``buttress
 render`` runs before rendering.
 """
@@ -32,6 +33,7 @@ t0 = time.perf_counter()
 report = check(v, at=datetime.date(2026, 12, 1))
 checked = time.perf_counter() - t0
 extras = list(app_render.EXTRA_RENDERERS)
+objects = {e: app_render.rendered_environment(v.blueprint, v.environments[e], v.graphs[e])[1] for e in v.environments}
 best = {}
 for _ in range(3):
     app_render.EXTRA_RENDERERS[:] = []
@@ -48,7 +50,7 @@ for _ in range(3):
         run[name] = time.perf_counter() - t
     t = time.perf_counter()
     for e in v.environments:
-        files += len(evidence_files(report, v, e))
+        files += len(evidence_files(report, v, e, objects[e]))
     run["evidence"] = time.perf_counter() - t
     run["files"] = files
     best = {k: min(x, best.get(k, x)) for k, x in run.items()}

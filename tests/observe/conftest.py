@@ -9,21 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from buttress.app.render import environment_files
 from buttress.app.validate import Validated, validate
-from buttress.render.dashboards import render_dashboards
-from buttress.render.monitoring import render_monitoring
-from buttress.render.runbooks import render_runbooks
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fraud-detection"
-RENDERERS = (render_monitoring, render_dashboards, render_runbooks)
+OBSERVE_FOLDERS = ("monitoring/", "dashboards/", "runbooks/")
+"""Where the observing renderers (``app.render.EXTRA_RENDERERS``) write in an environment's folder."""
 
 
 def render_observe(validated: Validated, env: str) -> dict[str, bytes]:
-    """Every file the observing renderers write for one environment."""
-    files: dict[str, bytes] = {}
-    for renderer in RENDERERS:
-        files.update(renderer(validated.blueprint, validated.environments[env], validated.graphs[env]))
-    return files
+    """Every file the observing renderers write for one environment, as ``buttress render`` ships
+    them: through ``app.render.environment_files`` (modules and edges in canonical order first)."""
+    files = environment_files(validated.blueprint, validated.environments[env], validated.graphs[env])
+    return {path: content for path, content in files.items() if path.startswith(OBSERVE_FOLDERS)}
 
 
 def write(files: dict[str, bytes], folder: Path) -> Path:

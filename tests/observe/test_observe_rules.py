@@ -12,12 +12,14 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from tests.conftest import EXAMPLES, edit
+from tests.observe.conftest import render_observe, write
 
-from buttress.app.validate import validate
+from buttress.app.validate import Validated, validate
 from buttress.model.units import Duration
 from buttress.render.monitoring import render_monitoring
 from buttress.render.signals.cron import max_gap_seconds
-from buttress.render.signals.slo import DEFAULT_WINDOW, TIERS
+from buttress.render.signals.slo import CEILING, DEFAULT_WINDOW, TIERS, slos_of
 
 SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "monitoring.coreos.com" / "PrometheusRule_v1.json"
 Promtool = Callable[..., CompletedProcess[str]]
@@ -155,6 +157,86 @@ def test_burn_rate_tiers_scale_with_the_window_and_never_drop_below_one(window: 
     seconds = Duration.parse(window).seconds
     assert [t.factor(seconds) for t in TIERS] == expected
     assert DEFAULT_WINDOW.seconds == 28 * 86400
+
+
+def test_a_threshold_no_burn_can_reach_is_clamped_below_the_maximum_burn() -> None:
+    sixty_days = Duration.parse("60d").seconds
+    # A p95 objective burns at most 20x (every request slow); 2% of a 60-day budget within 1h takes 28.8x.
+    assert TIERS[0].factor(sixty_days) == 28.8
+    assert TIERS[0].factor(sixty_days, 20.0) == CEILING * 20 == 18.0
+    assert TIERS[1].factor(sixty_days, 20.0) == 12.0  # reachable: unchanged
+    assert TIERS[0].factor(sixty_days, 1.05) == 1.0  # never below 1, still below the maximum
+
+
+def _scenarios(tests: list[dict[str, Any]], module: str, slo: str) -> dict[str, dict[str, list[Any]]]:
+    """The unit-test cases of one SLO by their name's end, each as alert name -> expected alerts."""
+    cases = {t["name"].removeprefix(f"{module} {slo}: "): {a["alertname"]: a["exp_alerts"] for a in t["alert_rule_test"]}
+             for t in tests if t["name"].startswith(f"{module} {slo}: ")}
+    assert len(cases) == 3, (module, slo, list(cases))
+    return cases
+
+
+def _check_all_scenarios(v: Validated, env: str, folder: Path, promtool: Promtool) -> dict[tuple[str, str], Any]:
+    """Every SLO of ``env`` has a fast burn that pages, a slow burn that opens a ticket and a burn
+    below 1 that fires nothing, and promtool passes them all; the cases by (module, slo)."""
+    files = sorted((folder / "monitoring" / "tests").glob("*.yaml"))
+    result = promtool("test", "rules", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = {}
+    for name, module in v.environments[env].modules.items():
+        slos = slos_of(v.environments[env], module)
+        if not slos:
+            continue
+        tests = yaml.safe_load((folder / "monitoring" / "tests" / f"{name}.yaml").read_text())["tests"]
+        for slo in slos:
+            cases = _scenarios(tests, name, slo.name)
+            fast = [c for n, c in cases.items() if "pages within" in n]
+            slow = [c for n, c in cases.items() if "opens a ticket" in n]
+            quiet = [c for n, c in cases.items() if n.endswith("fires nothing")]
+            assert len(fast) == len(slow) == len(quiet) == 1, (name, slo.name, list(cases))
+            assert fast[0]["ErrorBudgetBurnFast"], (name, slo.name)
+            assert slow[0]["ErrorBudgetBurnSlow"], (name, slo.name)
+            assert all(expected == [] for expected in quiet[0].values()), (name, slo.name)
+            found[name, slo.name] = cases
+    return found
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if (p / "blueprint.yaml").is_file()))
+def test_every_slo_of_every_example_gets_all_three_scenarios(example: str, promtool: Promtool, tmp_path: Path) -> None:
+    v = validate(EXAMPLES / example)
+    for env in v.environments:
+        found = _check_all_scenarios(v, env, write(render_observe(v, env), tmp_path / env), promtool)
+        assert found, (example, env)
+        for cases in found.values():  # at 28 days the tiers leave room between ticket and page
+            assert any(n.endswith("opens a ticket and does not page") for n in cases), cases
+
+
+def test_slos_whose_tiers_cannot_fire_as_computed_are_clamped_and_still_get_every_scenario(
+        fraud: Path, promtool: Promtool, tmp_path: Path) -> None:
+    """A low objective or a long window asks for burn rates no failure reaches; a short window
+    floors every threshold at 1; a 100% objective has no budget at all. None drops a scenario."""
+    edit(fraud / "blueprint.yaml", "      availability: 99.95%\n      latency: {p95: 150ms}\n",
+         "      availability: 90%\n      latency: {p95: 150ms}\n      window: 60d\n")  # scorer
+    edit(fraud / "blueprint.yaml", "      availability: 99.9%\n\nenvironments:",
+         "      availability: 99.9%\n      window: 3d\n\nenvironments:")  # case-store
+    edit(fraud / "blueprint.yaml", "      availability: 99.9%\n      latency: {p95: 50ms}\n",
+         "      availability: 100%\n      latency: {p95: 50ms}\n")  # features
+    v = validate(fraud, ["prod"])
+    folder = write(render_observe(v, "prod"), tmp_path)
+    alerts = {(r["labels"]["module"], r["alert"], r["labels"].get("slo")): r["expr"]
+              for g in _rules(folder)["groups"] for r in g["rules"] if "alert" in r}
+    # Every request slow burns a p95 budget at 20x, every request failing a 90% one at 10x: the
+    # first page tier (28.8x over 60 days) is clamped to 90% of that, and so is the second for 90%.
+    assert "> 18 and" in alerts["scorer", "ErrorBudgetBurnFast", "latency-p95"]
+    assert "> 12 and" in alerts["scorer", "ErrorBudgetBurnFast", "latency-p95"]
+    assert alerts["scorer", "ErrorBudgetBurnFast", "availability"].count("> 9 and") == 2
+    found = _check_all_scenarios(v, "prod", folder, promtool)
+    assert "burn 20x pages within 1h" in found["scorer", "latency-p95"]
+    # Three days: every threshold is 1, so a burn that opens a ticket pages too — and says so.
+    [slow] = [c for n, c in found["case-store", "availability"].items() if "opens a ticket" in n]
+    assert slow["ErrorBudgetBurnFast"] and slow["ErrorBudgetBurnSlow"]
+    [slow] = [c for n, c in found["features", "availability"].items() if "opens a ticket" in n]
+    assert slow["ErrorBudgetBurnFast"]  # no budget: any failure pages
 
 
 @pytest.mark.parametrize(("schedule", "hours"), [

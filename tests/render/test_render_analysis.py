@@ -83,6 +83,73 @@ def test_blue_green_pre_promotion_analysis_completes_and_canary_analysis_runs_in
     assert pick(objects, "Rollout", "scorer")[0]["spec"]["strategy"]["blueGreen"]["prePromotionAnalysis"]
 
 
+def _queries(template: Obj, passed: list[dict[str, str]]) -> dict[str, str]:
+    """Each metric's query as Argo Rollouts runs it: the template's argument defaults, overridden by
+    the arguments the Rollout passes, substituted for ``{{args.NAME}}``."""
+    values = {a["name"]: a["value"] for a in template["spec"].get("args", [])}
+    values.update({a["name"]: a["value"] for a in passed})
+    out = {}
+    for metric in template["spec"]["metrics"]:
+        query = metric["provider"]["prometheus"]["query"]
+        for name, value in values.items():
+            query = query.replace("{{args." + name + "}}", value)
+        assert "{{" not in query, query  # every argument the template reads is given
+        out[metric["name"]] = query
+    return out
+
+
+def test_blue_green_pre_promotion_analysis_measures_the_preview_not_the_active_version(
+        fraud: Path, tmp_path: Path) -> None:
+    """During a blue-green rollout the active Service still selects the old ReplicaSet; only the
+    preview Service selects the new one. The analysis must read the preview's series (scraped through
+    the preview Service), so a broken new version fails it even while the old one is healthy."""
+    edit(fraud / "blueprint.yaml", "strategy: canary\n      steps: [10, 50]\n      pause: 10m",
+         "strategy: blue-green\n      pause: 10m")
+    objects = render(fraud, "prod")
+    green = one(objects, "Rollout", "scorer")["spec"]["strategy"]["blueGreen"]
+    template = one(objects, "AnalysisTemplate", "scorer")
+    passed = green["prePromotionAnalysis"]["args"]
+    assert passed == [{"name": "service", "value": green["previewService"]}]
+    queries = _queries(template, passed)
+    assert all('service="scorer-preview"' in q and 'service="scorer"' not in q for q in queries.values())
+    # Prometheus scrapes the preview Service as well (its pods' series say service="scorer-preview").
+    monitor = one(objects, "ServiceMonitor", "scorer")["spec"]
+    [endpoint] = monitor["endpoints"]
+    assert endpoint["relabelings"][0]["regex"] == "scorer|scorer-preview"
+    preview = one(objects, "Service", "scorer-preview")
+    assert monitor["selector"]["matchLabels"].items() <= preview["metadata"]["labels"].items()
+    assert "metrics" in {p["name"] for p in preview["spec"]["ports"]}
+    # The old version serves its traffic flawlessly while the preview fails half of its requests.
+    active = 'http_requests_total{namespace="fraud-prod",service="scorer",code="200"}'
+    preview_ok = 'http_requests_total{namespace="fraud-prod",service="scorer-preview",code="200"}'
+    preview_failing = 'http_requests_total{namespace="fraud-prod",service="scorer-preview",code="500"}'
+    cases: list[tuple[list[dict[str, str]], list[dict[str, Any]]]] = [
+        ([{"series": active, "values": "0+600x10"}, {"series": preview_ok, "values": "0+30x10"},
+          {"series": preview_failing, "values": "0+30x10"}], [{"labels": "{}", "value": 0.5}]),
+        ([{"series": active, "values": "0+600x10"}], []),  # no test traffic on the preview: no data
+    ]
+    tests = [{"interval": "1m", "input_series": series,
+              "promql_expr_test": [{"expr": queries["error-ratio"], "eval_time": "5m", "exp_samples": expected}]}
+             for series, expected in cases]
+    path = tmp_path / "preview-test.yaml"
+    path.write_text(yaml.safe_dump({"rule_files": [], "evaluation_interval": "1m", "tests": tests}))
+    proc = subprocess.run([_promtool(), "test", "rules", str(path)], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    metric = {m["name"]: m for m in template["spec"]["metrics"]}["error-ratio"]
+    assert argo_phase(metric, [0.5]) == "Failed"  # the broken preview is not promoted
+    assert argo_phase(metric, []) == "Inconclusive"  # without preview traffic a person decides
+
+
+def test_canary_analysis_measures_the_module_service(fraud: Path) -> None:
+    objects = render(fraud, "prod")
+    canary = one(objects, "Rollout", "scorer")["spec"]["strategy"]["canary"]
+    assert "args" not in canary["analysis"]  # the template's default: the module's own Service
+    queries = _queries(one(objects, "AnalysisTemplate", "scorer"), [])
+    assert all('service="scorer"' in q for q in queries.values())
+    assert one(objects, "ServiceMonitor", "scorer")["spec"]["endpoints"][0]["relabelings"][0]["regex"] == "scorer"
+
+
 def _promtool() -> str:
     exe = shutil.which("promtool")
     if exe is None:
@@ -93,10 +160,10 @@ def _promtool() -> str:
 def test_the_queries_give_no_data_without_traffic_and_zero_without_errors(fraud_validated: Validated,
                                                                            tmp_path: Path) -> None:
     v = fraud_validated
-    metrics = {m["name"]: m for m in one(render_objects(v.blueprint, v.environments["prod"], v.graphs["prod"]),
-                                         "AnalysisTemplate", "scorer")["spec"]["metrics"]}
-    errors = metrics["error-ratio"]["provider"]["prometheus"]["query"]
-    latency = metrics["latency-p95"]["provider"]["prometheus"]["query"]
+    template = one(render_objects(v.blueprint, v.environments["prod"], v.graphs["prod"]), "AnalysisTemplate", "scorer")
+    metrics = {m["name"]: m for m in template["spec"]["metrics"]}
+    queries = _queries(template, [])
+    errors, latency = queries["error-ratio"], queries["latency-p95"]
     ok = 'http_requests_total{namespace="fraud-prod",service="scorer",code="200"}'
     failing = 'http_requests_total{namespace="fraud-prod",service="scorer",code="503"}'
     cases: list[tuple[list[dict[str, str]], str, list[dict[str, Any]]]] = [

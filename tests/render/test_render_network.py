@@ -115,7 +115,8 @@ def test_prometheus_reaches_exactly_the_metrics_port_of_every_module_that_expose
         assert spec["namespaceSelector"] == {"matchNames": ["fraud-prod"]}
         [endpoint] = spec["endpoints"]
         assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
-        # Only the Service named after the module (job=<module>), not its headless or preview twin.
+        # Only the Service named after the module (job=<module>), not its headless twin (no module here
+        # is blue-green, whose preview Service is scraped too: test_render_analysis).
         assert endpoint["relabelings"] == [{"action": "keep", "sourceLabels": ["__meta_kubernetes_service_name"],
                                             "regex": name}]
         service = one(prod, "Service", name)["spec"]
@@ -208,7 +209,8 @@ def test_canary_rollout_with_slo_analysis(prod: list[Obj]) -> None:
     metrics = {m["name"]: m for m in one(prod, "AnalysisTemplate", "scorer")["spec"]["metrics"]}
     assert metrics["error-ratio"]["successCondition"].endswith("result[0] <= 0.0005")  # 99.95%
     assert metrics["latency-p95"]["successCondition"].endswith("result[0] <= 0.15")  # 150ms
-    assert 'namespace="fraud-prod",service="scorer"' in metrics["latency-p95"]["provider"]["prometheus"]["query"]
+    assert 'namespace="fraud-prod",service="{{args.service}}"' in metrics["latency-p95"]["provider"]["prometheus"]["query"]
+    assert one(prod, "AnalysisTemplate", "scorer")["spec"]["args"] == [{"name": "service", "value": "scorer"}]
 
 
 def test_blue_green_rollout_with_preview_service(fraud: Path) -> None:
@@ -218,7 +220,8 @@ def test_blue_green_rollout_with_preview_service(fraud: Path) -> None:
     green = one(objects, "Rollout", "scorer")["spec"]["strategy"]["blueGreen"]
     assert green["activeService"] == "scorer" and green["previewService"] == "scorer-preview"
     assert green["autoPromotionSeconds"] == 600
-    assert green["prePromotionAnalysis"] == {"templates": [{"templateName": "scorer"}]}
+    assert green["prePromotionAnalysis"] == {"templates": [{"templateName": "scorer"}],
+                                             "args": [{"name": "service", "value": "scorer-preview"}]}
     assert one(objects, "Service", "scorer-preview")
 
 

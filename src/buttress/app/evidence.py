@@ -27,7 +27,7 @@ from buttress.policy.catalog import CATALOG, Control
 from buttress.policy.catalog.kube import WORKLOAD_KINDS, module_of, ref
 from buttress.policy.catalog_doc import FRAMEWORKS
 from buttress.policy.findings import Finding, Location, WaiverRef
-from buttress.policy.results import CheckReport, EnvironmentResult
+from buttress.policy.results import CheckReport
 from buttress.render.compliance import STATUSES, report_files
 from buttress.render.kubernetes import render_objects
 
@@ -46,12 +46,20 @@ class RenderedFile:
     module: str | None
 
 
-def _rendered(bp: Blueprint, env: Environment, validated: Validated) -> list[RenderedFile]:
+def _rendered(bp: Blueprint, env: Environment, validated: Validated,
+              objects: list[dict[str, Any]] | None) -> list[RenderedFile]:
+    """The files of the environment's Kubernetes objects: ``objects`` as the render wrote them, or
+    (None) rendered again here."""
     # app.render imports this module to wire the report in; import its path rule late to avoid a cycle.
     from buttress.app.render import object_path
 
-    objects = render_objects(bp, env, validated.graphs[env.name])
-    return [RenderedFile(object_path(o), ref(o).kind, ref(o).name, module_of(o)) for o in objects]
+    if objects is None:
+        objects = render_objects(bp, env, validated.graphs[env.name])
+    out = []
+    for o in objects:
+        at = ref(o)
+        out.append(RenderedFile(object_path(o), at.kind, at.name, module_of(o)))
+    return out
 
 
 def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -110,33 +118,46 @@ class _Evidence:
         for f in files:
             self.by_module[f.module].append(f)
         self.kinds = {f.kind for f in files}
-        self.kind_of = {f.path: f.kind for f in files}
         self.order = {m: i for i, m in enumerate(env.modules)}
         self.lines = {m: [where.key(("modules", m))] for m in env.modules}
+        self.entries: dict[tuple[str | None, frozenset[str] | None], dict[str, Any]] = {}
+        self.entry_kinds: dict[int, frozenset[str]] = {}
+        """``id`` of an entry -> the kinds of its files (none for namespace-wide objects)."""
 
-    def module_entry(self, module: str | None, rendered: list[RenderedFile]) -> dict[str, Any]:
-        lines = self.lines[module] if module is not None else []
-        return {"module": module, "blueprint": lines, "rendered": [f.path for f in rendered]}
+    def module_entry(self, module: str | None, kinds: frozenset[str] | None = None) -> dict[str, Any]:
+        """A module's definition line and its rendered files of ``kinds`` (None: all). Built once
+        per module and kinds: the controls reading the same kinds share it (never changed)."""
+        key = (module, kinds)
+        entry = self.entries.get(key)
+        if entry is None:
+            files = [f for f in self.by_module[module] if kinds is None or f.kind in kinds]
+            entry = self.entries[key] = {"module": module, "blueprint": self.lines[module] if module is not None else [],
+                                         "rendered": [f.path for f in files]}
+            self.entry_kinds[id(entry)] = frozenset(f.kind for f in files) if module is not None else frozenset()
+        return entry
+
+    def kinds_read(self, evidence: list[dict[str, Any]]) -> list[str]:
+        """The kinds of the modules' rendered files in ``evidence``, sorted."""
+        kinds: set[str] = set()
+        for entry in evidence:
+            kinds |= self.entry_kinds.get(id(entry), frozenset())
+        return sorted(kinds)
 
     def per_module(self) -> list[dict[str, Any]]:
         """Every module's definition line and rendered files (namespace-wide objects first)."""
         owners = sorted(self.by_module, key=lambda m: -1 if m is None else self.order.get(m, len(self.order)))
-        return [self.module_entry(m, self.by_module[m]) for m in owners]
+        return [self.module_entry(m) for m in owners]
 
     def of(self, control: Control) -> tuple[list[str], list[dict[str, Any]]]:
         """The modules a control looked at and the evidence of what it read."""
         scope = control.scope
         if scope == "module":
             modules = list(self.env.modules)
-            return modules, [self.module_entry(m, [f for f in self.by_module[m] if f.kind in WORKLOAD_KINDS])
-                             for m in modules]
+            return modules, [self.module_entry(m, WORKLOAD_KINDS) for m in modules]
         if scope == "object":
-            owners = [m for m in self.by_module if any(control.kinds is None or f.kind in control.kinds
-                                                       for f in self.by_module[m])]
-            owners.sort(key=lambda m: (m is not None, m or ""))
-            entries = [self.module_entry(m, [f for f in self.by_module[m]
-                                             if control.kinds is None or f.kind in control.kinds]) for m in owners]
-            return [m for m in owners if m is not None], entries
+            owners = sorted(self.by_module, key=lambda m: (m is not None, m or ""))
+            entries = [e for e in (self.module_entry(m, control.kinds) for m in owners) if e["rendered"]]
+            return [e["module"] for e in entries if e["module"] is not None], entries
         if scope == "objects":
             modules = sorted(m for m in self.by_module if m is not None)
             return modules, [{"module": None, "blueprint": [self.where.key(("environments", self.env.name))],
@@ -164,13 +185,12 @@ class _Evidence:
         return None
 
 
-def _control(c: Control, frameworks: list[str], result: EnvironmentResult, evaluated: bool, ev: _Evidence,
+def _control(c: Control, frameworks: list[str], findings: list[Finding], evaluated: bool, ev: _Evidence,
              paths: dict[tuple[str, str], str]) -> dict[str, Any]:
-    findings = [f for f in result.findings if f.control == c.id]
     reason = ev.not_applicable(c, evaluated, findings)
     modules, evidence = ev.of(c) if reason is None else ([], [])
     modules = sorted({*modules, *(f.module for f in findings if f.module)}, key=lambda m: ev.order.get(m, -1))
-    kinds = sorted({ev.kind_of[p] for e in evidence if e["module"] is not None for p in e["rendered"]})
+    kinds = ev.kinds_read(evidence)
     mapped = c.mappings.as_dict()
     waivers = {f.waiver for f in findings if f.waiver is not None}
     return {
@@ -205,29 +225,37 @@ def _framework(fw: str, controls: list[dict[str, Any]]) -> dict[str, Any]:
             "counts": counts, "references": references}
 
 
-def _organisation_rules(report: CheckReport, result: EnvironmentResult, where: _Where,
+def _organisation_rules(report: CheckReport, by_control: dict[str, list[Finding]], where: _Where,
                         paths: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
     out = []
     for rule, defined in sorted(report.rules.items()):
-        findings = [f for f in result.findings if f.control == rule]
+        findings = by_control.get(rule, [])
         out.append({"id": rule, "status": _status(findings), "definition": where.location(defined),
                     "modules": sorted({f.module for f in findings if f.module}),
                     "findings": [_finding(f, where, paths) for f in findings]})
     return out
 
 
-def evidence_report(report: CheckReport, validated: Validated, env_name: str) -> dict[str, Any]:
-    """The evidence of one environment as plain data (the content of ``compliance/report.json``)."""
+def evidence_report(report: CheckReport, validated: Validated, env_name: str,
+                    objects: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The evidence of one environment as plain data (the content of ``compliance/report.json``).
+
+    ``objects`` are the environment's rendered Kubernetes objects when the caller has them (the
+    render flow); without them they are rendered again, to name their files.
+    """
     if env_name not in report.environments or env_name not in validated.environments:
         raise ValueError(f"environment {env_name!r} was not checked and validated together")
     bp, env, result = validated.blueprint, validated.environments[env_name], report.environments[env_name]
     frameworks = list(dict.fromkeys(str(f) for f in bp.spec.compliance.frameworks))
     where = _Where(bp)
-    files = _rendered(bp, env, validated)
+    files = _rendered(bp, env, validated, objects)
     paths = {(f.kind, f.name): f.path for f in files}
     ev = _Evidence(bp, env, files, where)
     evaluated = {c.id for c in report.controls}
-    controls = [_control(c, frameworks, result, c.id in evaluated, ev, paths) for c in CATALOG
+    by_control: dict[str, list[Finding]] = defaultdict(list)
+    for f in result.findings:
+        by_control[f.control].append(f)
+    controls = [_control(c, frameworks, by_control.get(c.id, []), c.id in evaluated, ev, paths) for c in CATALOG
                 if any(c.mappings.as_dict()[fw] for fw in frameworks)]
     return {
         "blueprint": report.blueprint,
@@ -241,11 +269,13 @@ def evidence_report(report: CheckReport, validated: Validated, env_name: str) ->
         "blocked": result.blocked,
         "frameworks": [_framework(fw, controls) for fw in frameworks],
         "controls": controls,
-        "organisationRules": _organisation_rules(report, result, where, paths),
+        "organisationRules": _organisation_rules(report, by_control, where, paths),
         "moduleEvidence": ev.per_module(),
     }
 
 
-def evidence_files(report: CheckReport, validated: Validated, env_name: str) -> dict[str, bytes]:
-    """``compliance/report.md`` and ``compliance/report.json`` of one environment (relative paths)."""
-    return report_files(evidence_report(report, validated, env_name))
+def evidence_files(report: CheckReport, validated: Validated, env_name: str,
+                   objects: list[dict[str, Any]] | None = None) -> dict[str, bytes]:
+    """``compliance/report.md`` and ``compliance/report.json`` of one environment (relative paths;
+    ``objects``: as ``evidence_report``)."""
+    return report_files(evidence_report(report, validated, env_name, objects))

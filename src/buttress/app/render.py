@@ -77,9 +77,15 @@ def canonical(env: Environment, graph: Graph) -> tuple[Environment, Graph]:
 
 def environment_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
     """Every file of one environment, paths relative to its folder."""
+    return rendered_environment(bp, env, graph)[0]
+
+
+def rendered_environment(bp: Blueprint, env: Environment, graph: Graph) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """``environment_files`` and the Kubernetes objects written (which the compliance evidence names)."""
     env, graph = canonical(env, graph)
     files: dict[str, bytes] = {}
-    for obj in render_objects(bp, env, graph):
+    objects = render_objects(bp, env, graph)
+    for obj in objects:
         path = object_path(obj)
         if path in files:
             raise AssertionError(f"two rendered objects share the file {path}")
@@ -93,7 +99,7 @@ def environment_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str
             if is_resource(path, content):
                 resources.append(path)
     files[KUSTOMIZATION] = kustomization(resources)
-    return files
+    return files, objects
 
 
 def require_environment(validated: Validated, env_name: str) -> None:
@@ -106,9 +112,10 @@ def require_environment(validated: Validated, env_name: str) -> None:
 
 def _environment(validated: Validated, env_name: str, report: CheckReport | None) -> dict[str, bytes]:
     require_environment(validated, env_name)
-    files = environment_files(validated.blueprint, validated.environments[env_name], validated.graphs[env_name])
+    files, objects = rendered_environment(validated.blueprint, validated.environments[env_name],
+                                          validated.graphs[env_name])
     if report is not None and env_name in report.environments:
-        evidence = evidence_files(report, validated, env_name)
+        evidence = evidence_files(report, validated, env_name, objects)
         if evidence.keys() & files.keys():
             raise AssertionError(f"the compliance evidence overwrites rendered files: {sorted(evidence.keys() & files.keys())}")
         files.update(evidence)

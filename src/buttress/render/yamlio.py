@@ -10,10 +10,17 @@ such strings first and, where one occurs, that document is written with PyYAML's
 multi-line strings (PromQL expressions, runbook text) also go to PyYAML, which writes them as
 readable literal blocks. Either way the document reads back through PyYAML equal to
 the object. Called by ``buttress.app.render`` and the benchmarks.
+
+``dump_documents`` writes the same text for large documents of repeated parts — the monitoring's
+rules file, the PrometheusRule holding the same rule groups, the promtool tests expecting the
+rules' label sets — with a Python emitter of yaml-rs's layout (``_Emitter``) that writes a part
+several documents hold once; checked against yaml-rs on generated documents
+(tests/render/test_render_bundle.py).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -76,12 +83,188 @@ def _pyyaml(obj: Any) -> str:
     return text
 
 
+# A Python emitter writing exactly what yaml-rs writes, for large documents of repeated parts.
+
+_RESERVED = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false",
+                       "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~"])
+"""Words yaml-rs double-quotes (YAML 1.1 booleans and nulls)."""
+_QUOTED = re.compile(r"""\A(?:$| |[&*?|<>=!%@.-]|0x)|[:{}\[\],#`"'\\]| \Z""")
+"""Printable ASCII that yaml-rs double-quotes: empty, edged by a space, an indicator first, a flow or
+quoting character anywhere (with ``_RESERVED`` and ``_FLOAT``: its rule, checked against it on every
+string of up to two characters and random mixes of the characters that matter)."""
+_FLOAT = re.compile(r"[+-]?(?:(?i:inf|infinity|nan)|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+"""What Rust's ``f64::from_str`` accepts (and so every ``i64``): yaml-rs quotes these."""
+_NUMERIC = frozenset("+0123456789iInN")
+"""The first characters of the strings ``_FLOAT`` matches that ``_QUOTED`` does not catch already."""
+
+
+def _double_quoted(value: str) -> str | None:
+    """ASCII in double quotes as yaml-rs and JSON write it (only ``"`` and ``\\`` escaped), or
+    None when it holds a control character (escaped differently, or not at all: DEL)."""
+    quoted = json.encoder.encode_basestring(value)
+    if len(quoted) != len(value) + 2 + value.count('"') + value.count("\\") or "\x7f" in value:
+        return None
+    return quoted
+
+
+class _Fallback(Exception):
+    """The document holds something only the general path writes faithfully."""
+
+
+class _Emitter:
+    """Block YAML in yaml-rs's layout (two-space indents, sequences indented under their key,
+    scalars in its forms) for trees of ``dict``, ``list`` and JSON scalars, written in Python.
+
+    Slower than yaml-rs on documents of distinct parts, faster on the large, uniform ones of the
+    monitoring: each distinct string's form is worked out once, each container's text is built by
+    one join, and a ``dict`` or ``list`` object met again (the label set every rule of an SLO
+    shares, the rule groups both the rules file and the PrometheusRule hold) is not walked again:
+    its text is reused, re-indented where it must be. A string ``_risky`` for yaml-rs, or a type
+    other than the JSON ones, raises ``_Fallback``.
+    """
+
+    def __init__(self) -> None:
+        self.forms: dict[str, str] = {}
+        """A string -> its form (plain or quoted)."""
+        self.heads: dict[str, str] = {}
+        """A key -> ``key:``."""
+        self.texts: dict[int, str] = {}
+        """``id`` of a container written -> its text."""
+        self.indents: dict[int, int] = {}
+        """``id`` of a container written -> the indent it was written at (kept apart from ``texts``: no
+        tuple per container)."""
+        self.kept: list[Any] = []
+        """The documents written, kept alive so that no ``id`` above is reused by a new object."""
+
+    def document(self, obj: Any) -> str:
+        """One document, starting with ``---`` and ending with a line break."""
+        self.kept.append(obj)
+        body = self.block(obj, 0) if type(obj) in (dict, list) and obj else self.inline(obj)
+        return f"---\n{body}\n"
+
+    def text(self, value: str) -> str:
+        """A string's form: plain, double-quoted, or (not printable ASCII) what yaml-rs makes of it."""
+        if type(value) is not str:
+            raise _Fallback
+        form = None
+        if value.isascii():
+            if value[:1] in _FIRST and _YAML11_ONLY.fullmatch(value) is not None:
+                raise _Fallback
+            if _QUOTED.search(value) is not None:
+                form = _double_quoted(value)
+            elif value.isprintable():
+                numeric = value[:1] in _NUMERIC and _FLOAT.fullmatch(value) is not None
+                form = f'"{value}"' if numeric or value in _RESERVED else value
+        if form is None:
+            if _risky(value):
+                raise _Fallback
+            form = yaml_rs.dumps(value)[4:]
+            if "\n" in form:
+                raise _Fallback
+        self.forms[value] = form
+        return form
+
+    def head(self, key: str) -> str:
+        """``key:`` for a mapping key (only strings: another key raises ``_Fallback``)."""
+        head = self.heads[key] = self.text(key) + ":"
+        return head
+
+    def inline(self, value: Any) -> str:
+        """A scalar or an empty container, as written after its key's colon or dash and a space."""
+        kind = type(value)
+        if kind is str:
+            return self.forms.get(value) or self.text(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if value is None:
+            return "~"
+        if kind is int:
+            return str(value)
+        if kind is float:
+            return str(yaml_rs.dumps(value))[4:]
+        if kind is dict and not value:
+            return "{}"
+        if kind is list and not value:
+            return "[]"
+        raise _Fallback
+
+    def block(self, obj: dict[Any, Any] | list[Any], indent: int) -> str:
+        """The lines of a non-empty container at ``indent``, the first without its indent (where
+        the caller writes a dash or the indent)."""
+        key = id(obj)
+        text = self.texts.get(key)
+        if text is not None:
+            was = self.indents[key]
+            # every line after the first starts with at least ``was`` spaces
+            return text if was == indent else text.replace(_break(was), _break(indent))
+        text = self.texts[key] = self.mapping(obj, indent) if isinstance(obj, dict) else self.sequence(obj, indent)
+        self.indents[key] = indent
+        return text
+
+    def mapping(self, obj: dict[Any, Any], indent: int) -> str:
+        """``block`` of a mapping."""
+        forms, heads, texts, indents, inner = self.forms, self.heads, self.texts, self.indents, indent + 2
+        below = _break(inner)
+        parts = []
+        for key, value in obj.items():
+            head = heads.get(key) or self.head(key)
+            kind = type(value)
+            if kind is str:
+                parts.append(f"{head} {forms.get(value) or self.text(value)}")
+            elif (kind is dict or kind is list) and value:
+                text = texts.get(id(value))
+                if text is None or indents[id(value)] != inner:
+                    text = self.block(value, inner)
+                parts.append(head + below + text)
+            else:
+                parts.append(f"{head} {self.inline(value)}")
+        return _break(indent).join(parts)
+
+    def sequence(self, obj: list[Any], indent: int) -> str:
+        """``block`` of a sequence: its items after dashes."""
+        forms, texts, indents, inner = self.forms, self.texts, self.indents, indent + 2
+        parts = []
+        for value in obj:
+            kind = type(value)
+            if kind is str:
+                parts.append("- " + (forms.get(value) or self.text(value)))
+            elif (kind is dict or kind is list) and value:
+                text = texts.get(id(value))
+                if text is None or indents[id(value)] != inner:
+                    text = self.block(value, inner)
+                parts.append("- " + text)
+            else:
+                parts.append("- " + self.inline(value))
+        return _break(indent).join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _break(indent: int) -> str:
+    """A line break and the indent of the next line."""
+    return "\n" + " " * indent
+
+
 def dump(obj: Any) -> str:
     """One YAML document (starting with ``---``) for ``obj``, keys in insertion order."""
     if not _for_yaml_rs(obj):  # e.g. a multi-line string: PyYAML writes it as a readable block
         return _pyyaml(obj)
     text: str = yaml_rs.dumps(obj)
     return text if text.endswith("\n") else text + "\n"
+
+
+def dump_documents(objects: list[Any]) -> list[str]:
+    """Each of ``objects`` as its own document, the same text as ``dump`` writes, for large
+    documents of repeated parts (the monitoring's rules): one ``_Emitter`` writes them all, so a
+    ``dict`` or ``list`` several of them hold (the same object) is written once. A document it
+    cannot write faithfully goes to ``dump``."""
+    emitter = _Emitter()
+    out = []
+    for obj in objects:
+        try:
+            out.append(emitter.document(obj))
+        except _Fallback:
+            out.append(dump(obj))
+    return out
 
 
 def dump_bytes(obj: Any) -> bytes:

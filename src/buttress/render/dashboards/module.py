@@ -12,7 +12,7 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.dashboards.panels import Grid, dashboard, stat, table, timeseries
-from buttress.render.signals.alerts import Alert, alerts_of, dashboard_uid
+from buttress.render.signals.alerts import Alert, dashboard_uid, kind_alerts
 from buttress.render.signals.series import (
     ERROR_CODES,
     duration_metric,
@@ -99,8 +99,7 @@ def module_dashboard(bp: Blueprint, env: Environment, graph: Graph, module: Reso
     if module.spec.provides or slos:
         _red(grid, env, module)
     _saturation(grid, env, module)
-    alerts = alerts_of(bp, env, graph, module)
-    _kind_panels(grid, alerts)
+    _kind_panels(grid, kind_alerts(bp, env, graph, module))
     for slo in slos:
         _slo_row(grid, bp, env, slo)
     links = [{"title": f"{name} / {env.name} overview", "type": "link", "icon": "dashboard",

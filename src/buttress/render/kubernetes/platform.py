@@ -29,17 +29,18 @@ def duration_metric(module: ResolvedModule) -> str:
     return (metrics.duration if metrics else None) or DEFAULT_DURATION_METRIC
 
 
-def series(namespace: str, module: str, extra: str = "") -> str:
-    """The PromQL label matcher selecting ``module``'s series in ``namespace``."""
-    return f'{{namespace="{namespace}",service="{module}"{extra}}}'
+def series(namespace: str, service: str, extra: str = "") -> str:
+    """The PromQL label matcher selecting the series scraped through ``service`` (a module's
+    Service is named after it) in ``namespace``."""
+    return f'{{namespace="{namespace}",service="{service}"{extra}}}'
 
 
-def request_rate(namespace: str, module: ResolvedModule, extra: str = "") -> str:
-    """``sum(rate(requests{...}[2m]))`` for the module."""
-    return f"sum(rate({requests_metric(module)}{series(namespace, module.name, extra)}[{RATE_WINDOW}]))"
+def request_rate(namespace: str, module: ResolvedModule, extra: str = "", service: str | None = None) -> str:
+    """``sum(rate(requests{...}[2m]))`` for the module (through ``service``, by default its own)."""
+    return f"sum(rate({requests_metric(module)}{series(namespace, service or module.name, extra)}[{RATE_WINDOW}]))"
 
 
-def latency_quantile(namespace: str, module: ResolvedModule, quantile: float) -> str:
-    """The module's request-latency quantile in seconds over the rate window."""
-    bucket = f"{duration_metric(module)}_bucket{series(namespace, module.name)}"
+def latency_quantile(namespace: str, module: ResolvedModule, quantile: float, service: str | None = None) -> str:
+    """The module's request-latency quantile in seconds over the rate window (``service``: as ``request_rate``)."""
+    bucket = f"{duration_metric(module)}_bucket{series(namespace, service or module.name)}"
     return f"histogram_quantile({quantile}, sum(rate({bucket}[{RATE_WINDOW}])) by (le))"

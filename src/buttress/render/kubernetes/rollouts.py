@@ -2,8 +2,13 @@
 (steps and pauses from the blueprint) gated by an ``AnalysisTemplate`` whose success conditions
 are the module's SLO: the error ratio within the availability budget, the latency quantile within
 its objective. A measurement without data (no series, or NaN) is inconclusive, never a success
-(see ``conditions``). ``rolling`` modules keep their Deployment (see ``workloads``).
-Called by ``workloads``.
+(see ``conditions``). The template reads the pods behind the Service its ``service`` argument
+names: by default the module's own, where a canary's pods take their share of the traffic; a
+blue-green pre-promotion analysis passes the preview Service, which Argo Rollouts points at the
+new ReplicaSet only (``rollouts-pod-template-hash``), so it judges the version about to be
+promoted, not the active one it would replace — with no test traffic on the preview, that is no
+data, and the rollout pauses for a person. ``rolling`` modules keep their Deployment (see
+``workloads``). Called by ``workloads`` and ``monitors`` (which scrapes the preview Service too).
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ INCONCLUSIVE_LIMIT = 0
 PRE_PROMOTION_MEASUREMENTS = 5
 """Measurements (one per ``ANALYSIS_INTERVAL``) a blue-green pre-promotion analysis takes."""
 PREVIEW_SUFFIX = "-preview"
+SERVICE_ARG = "service"
+"""The AnalysisTemplate argument naming the Service whose pods the measurements read."""
 _API = "argoproj.io/v1alpha1"
+_SERVICE = "{{args." + SERVICE_ARG + "}}"
+"""Where a query names the Service: Argo Rollouts substitutes the argument's value."""
 
 
 def progressive(module: ResolvedModule) -> bool:
@@ -33,6 +42,14 @@ def progressive(module: ResolvedModule) -> bool:
     rollout = module.spec.rollout
     return bool(module.long_running and module.spec.state is None and rollout
                 and rollout.strategy in ("canary", "blue-green"))
+
+
+def preview_service(module: ResolvedModule) -> str | None:
+    """The name of a blue-green module's preview Service; None for other strategies."""
+    rollout = module.spec.rollout
+    if progressive(module) and rollout is not None and rollout.strategy == "blue-green":
+        return module.name + PREVIEW_SUFFIX
+    return None
 
 
 def _fmt(value: float) -> str:
@@ -74,14 +91,15 @@ def analysis_metrics(ctx: Context, module: ResolvedModule) -> list[Obj]:
     if slo.availability is not None:
         budget = _fmt(1 - slo.availability.ratio)
         # No 5xx series at all means no errors (0), not no data; no requests at all stays empty.
-        errors = "(" + request_rate(ctx.namespace, module, ',code=~"5.."') + " or vector(0))"
-        metrics.append(_metric("error-ratio", f"{errors} / {request_rate(ctx.namespace, module)}", budget, count))
+        errors = "(" + request_rate(ctx.namespace, module, ',code=~"5.."', _SERVICE) + " or vector(0))"
+        total = request_rate(ctx.namespace, module, service=_SERVICE)
+        metrics.append(_metric("error-ratio", f"{errors} / {total}", budget, count))
     latency = slo.latency
     for name, quantile, objective in (("p95", 0.95, latency.p95 if latency else None),
                                       ("p99", 0.99, latency.p99 if latency else None)):
         if objective is None:
             continue
-        metrics.append(_metric(f"latency-{name}", latency_quantile(ctx.namespace, module, quantile),
+        metrics.append(_metric(f"latency-{name}", latency_quantile(ctx.namespace, module, quantile, _SERVICE),
                                _fmt(objective.seconds), count))
     return metrics
 
@@ -106,8 +124,9 @@ def _blue_green(module: ResolvedModule, analysis: bool) -> Obj:
                   "autoPromotionEnabled": True,
                   "autoPromotionSeconds": round(spec.pause.seconds) if spec.pause else 300,
                   "scaleDownDelaySeconds": 30}
-    if analysis:
-        green["prePromotionAnalysis"] = {"templates": [{"templateName": module.name}]}
+    if analysis:  # measure the preview (the new ReplicaSet), not the active Service's old one
+        green["prePromotionAnalysis"] = {"templates": [{"templateName": module.name}],
+                                         "args": [{"name": SERVICE_ARG, "value": module.name + PREVIEW_SUFFIX}]}
     return {"blueGreen": green}
 
 
@@ -136,6 +155,7 @@ def rollout(ctx: Context, module: ResolvedModule, template: Obj, service: Servic
     if strategy == "blue-green":
         objects.append(service(ctx, module, module.name + PREVIEW_SUFFIX))
     if metrics:
+        args = [{"name": SERVICE_ARG, "value": module.name}]  # the default: the module's own Service
         objects.append({"apiVersion": _API, "kind": "AnalysisTemplate",
-                        "metadata": ctx.module_meta(module, module.name), "spec": {"metrics": metrics}})
+                        "metadata": ctx.module_meta(module, module.name), "spec": {"args": args, "metrics": metrics}})
     return objects

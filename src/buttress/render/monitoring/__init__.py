@@ -17,7 +17,8 @@ from buttress.render.common.labels import environment_annotations, environment_l
 from buttress.render.monitoring.promtests import module_tests
 from buttress.render.monitoring.rules import module_group
 from buttress.render.signals.alerts import alerts_of
-from buttress.render.yamlio import dump_bytes
+from buttress.render.signals.slo import slos_of
+from buttress.render.yamlio import dump_documents
 
 COMPONENT = "monitoring"
 """``app.kubernetes.io/component`` of the PrometheusRule (environment-wide, like the Namespace)."""
@@ -43,15 +44,21 @@ def prometheus_rule(bp: Blueprint, env: Environment, groups: list[dict[str, Any]
 
 
 def render_monitoring(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
-    """Rules, the PrometheusRule and the promtool tests of one environment."""
-    groups, files = [], {}
+    """Rules, the PrometheusRule and the promtool tests of one environment.
+
+    The rule groups are built once and the same objects go into both rule documents (and the
+    tests' expected alerts share the alerts' label sets), so one emitter writes each only once.
+    """
+    groups, tests = [], {}
     for name, module in env.modules.items():
-        alerts = alerts_of(bp, env, graph, module)
-        group = module_group(bp, env, graph, module, alerts)
+        slos = slos_of(env, module)
+        alerts = alerts_of(bp, env, graph, module, slos)
+        group = module_group(bp, env, graph, module, alerts, slos)
         if group is not None:
             groups.append(group)
-        tests = module_tests(bp, env, graph, module, alerts)
-        if tests is not None:
-            files[f"{TESTS_FOLDER}/{name}.yaml"] = dump_bytes(tests)
-    return {RULES_FILE: dump_bytes({"groups": groups}), OPERATOR_FILE: dump_bytes(prometheus_rule(bp, env, groups)),
-            **files}
+        cases = module_tests(bp, env, graph, module, alerts, slos)
+        if cases is not None:
+            tests[f"{TESTS_FOLDER}/{name}.yaml"] = cases
+    paths = [RULES_FILE, OPERATOR_FILE, *tests]
+    texts = dump_documents([{"groups": groups}, prometheus_rule(bp, env, groups), *tests.values()])
+    return {path: text.encode() for path, text in zip(paths, texts, strict=True)}

@@ -2,94 +2,152 @@
 the alerts that must (not) fire.
 
 Per SLO three scenarios, each from a counter that starts at zero: a fast burn (above the first
-page tier) must page within the page tier's long window; a slow burn (between the ticket and
-page tiers) must open a ticket and not page; a burn rate of 0.5 must fire neither. Called by
+page tier) must page within the page tier's long window; a slow burn (above a ticket tier, not
+above any page tier) must open a ticket and not page; a burn rate of 0.5 must fire neither.
+Every SLO gets all three: the tiers' thresholds are clamped below the fastest burn the objective
+allows (``BurnTier.factor``), so the fast burn exists; where no burn tickets without paging
+(``burn_scenarios``), the slow scenario says so and expects both alerts. Called by
 ``render.monitoring.render_monitoring``; the files sit in ``monitoring/tests/`` and name
 ``../rules.yaml``.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
-from buttress.render.monitoring.rules import alert_rule
 from buttress.render.signals.alerts import Alert, alerts_of
 from buttress.render.signals.series import selector
-from buttress.render.signals.slo import Slo, number, slos_of, window_seconds
+from buttress.render.signals.slo import BurnTier, Slo, number, slos_of, window_seconds
 
 REQUESTS_PER_MINUTE = 600
 BELOW_ONE = Decimal("0.5")
+FAST = Decimal("1.5")
+"""The fast scenario burns this many times the first page tier's threshold (at most every event bad)."""
+SLOW_AT_MINUTES = 35
 _PAGE, _TICKET = "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow"
 
 
-def _series(slo: Slo, error_ratio: Decimal, minutes: int) -> list[dict[str, str]]:
-    """Counters for ``minutes`` minutes of traffic with ``error_ratio`` bad events."""
-    total = Decimal(REQUESTS_PER_MINUTE)
-    bad = total * error_ratio
-    good = total - bad
-
-    def counter(labels: dict[str, str], step: Decimal) -> dict[str, str]:
-        return {"series": f"{slo.metric}{selector({**slo.labels, **labels})}", "values": f"0+{number(step)}x{minutes}"}
-
+def _series_names(slo: Slo) -> list[str]:
+    """The synthetic counters of an SLO: good and bad requests, or the threshold's bucket, +Inf and count."""
     if slo.threshold is None:
-        return [counter({"code": "200"}, good), counter({"code": "500"}, bad)]
+        return [f"{slo.metric}{selector({**slo.labels, 'code': code})}" for code in ("200", "500")]
     base = slo.metric.removesuffix("_bucket")
-    le = number(Decimal(str(slo.threshold.seconds)))
-    return [counter({"le": le}, good), counter({"le": "+Inf"}, total),
-            {"series": f"{base}_count{selector(slo.labels)}", "values": f"0+{number(total)}x{minutes}"}]
+    return [f"{slo.metric}{selector({**slo.labels, 'le': slo.le})}",
+            f"{slo.metric}{selector({**slo.labels, 'le': '+Inf'})}", f"{base}_count{selector(slo.labels)}"]
 
 
-def _expected(alert: Alert) -> dict[str, Any]:
-    rule = alert_rule(alert)
-    return {"exp_labels": rule["labels"], "exp_annotations": rule["annotations"]}
+@dataclass(frozen=True)
+class Scenario:
+    """One unit-test case of an SLO, apart from its series' names and its alerts' labels."""
+
+    title: str
+    """The case's name after ``<module> <slo>: ``."""
+    at_minutes: int
+    """When the alerts are evaluated; the counters run five minutes longer."""
+    steps: tuple[str, ...]
+    """Each counter's increase per minute, in ``_series_names`` order."""
+    fire: tuple[tuple[str, bool], ...]
+    """Each alert evaluated, and whether it must fire."""
 
 
-def _case(name: str, slo: Slo, burn: Decimal, at_minutes: int, fire: dict[str, Alert | None]) -> dict[str, Any]:
-    ratio = min(Decimal(1), burn * slo.error_budget)
+def _error_ratio(budget: Decimal, burn: Decimal) -> Decimal:
+    """The share of bad events that burns ``budget`` at ``burn``; with no budget (a 100% objective)
+    any bad event burns above every threshold, and the scenarios above 1 fail every request."""
+    if not budget:
+        return Decimal(1) if burn > 1 else Decimal(0)
+    return min(Decimal(1), burn * budget)
+
+
+def _steps(budget: Decimal, burn: Decimal, latency: bool) -> tuple[str, ...]:
+    """The counters' increases per minute at ``burn``: good and bad requests, or the threshold's
+    bucket, +Inf and the count."""
+    total = Decimal(REQUESTS_PER_MINUTE)
+    bad = total * _error_ratio(budget, burn)
+    steps = (total - bad, total, total) if latency else (total - bad, bad)
+    return tuple(number(step) for step in steps)
+
+
+def burn_scenarios(factors: tuple[tuple[BurnTier, float], ...],
+                   max_burn: Decimal | None) -> tuple[tuple[BurnTier, Decimal], Decimal, bool]:
+    """The first page tier with the fast burn, and the slow burn with whether it pages too.
+
+    Fast: ``FAST`` times the first page threshold, at most the maximum burn (which the clamped
+    thresholds stay below). Slow: halfway between the highest ticket threshold below every page
+    threshold and the lowest page threshold. Where no burn tickets without paging — every
+    threshold floored at 1 (SLO windows up to 5 days), or no error budget at all (a 100%
+    objective: any bad event burns without bound) — ``FAST`` times the lowest ticket threshold
+    (at most halfway to the maximum burn), which pages as well.
+    """
+    exact = [(t, Decimal(str(f))) for t, f in factors]
+    first_page, page = next((t, f) for t, f in exact if t.severity == "page")
+    lowest_page = min(f for t, f in exact if t.severity == "page")
+    tickets = [f for t, f in exact if t.severity == "ticket"]
+    fast = page * FAST if max_burn is None else min(max_burn, page * FAST)
+    below = [f for f in tickets if f < lowest_page]
+    if below and max_burn is not None:
+        return (first_page, fast), (max(below) + lowest_page) / 2, False
+    lowest = min(tickets)
+    slow = lowest * FAST if max_burn is None else min(lowest * FAST, (lowest + max_burn) / 2)
+    return (first_page, fast), slow, True
+
+
+@functools.lru_cache(maxsize=256)
+def scenarios(factors: tuple[tuple[BurnTier, float], ...], budget: Decimal, latency: bool) -> tuple[Scenario, ...]:
+    """The fast-burn, slow-burn and below-one cases of every SLO with these thresholds, error budget
+    and kind (latency or availability): SLOs of one objective and window share them."""
+    (first_page, fast), slow, slow_pages = burn_scenarios(factors, 1 / budget if budget else None)
+    within = window_seconds(first_page.short) // 60 * 2
+    slow_title = f"burn {number(slow)}x opens a ticket and " + (
+        "pages too (no burn tickets without paging)" if slow_pages else "does not page")
+    return (
+        Scenario(f"burn {number(fast)}x pages within {first_page.long}", within, _steps(budget, fast, latency),
+                 ((_PAGE, True),)),
+        Scenario(slow_title, SLOW_AT_MINUTES, _steps(budget, slow, latency), ((_TICKET, True), (_PAGE, slow_pages))),
+        Scenario(f"burn {number(BELOW_ONE)}x fires nothing", SLOW_AT_MINUTES, _steps(budget, BELOW_ONE, latency),
+                 ((_PAGE, False), (_TICKET, False))),
+    )
+
+
+def _case(label: str, names: list[str], scenario: Scenario, alerts: dict[str, Alert]) -> dict[str, Any]:
+    minutes = scenario.at_minutes + 5
+    evaluated = f"{scenario.at_minutes}m"
     return {
-        "name": name,
+        "name": f"{label}: {scenario.title}",
         "interval": "1m",
-        "input_series": _series(slo, ratio, at_minutes + 5),
-        "alert_rule_test": [{"eval_time": f"{at_minutes}m", "alertname": alertname,
-                             "exp_alerts": [_expected(alert)] if alert is not None else []}
-                            for alertname, alert in fire.items()],
+        "input_series": [{"series": name, "values": f"0+{step}x{minutes}"}
+                         for name, step in zip(names, scenario.steps, strict=True)],
+        "alert_rule_test": [{"eval_time": evaluated, "alertname": name,
+                             "exp_alerts": [{"exp_labels": alerts[name].labels,
+                                             "exp_annotations": alerts[name].annotations}] if fires else []}
+                            for name, fires in scenario.fire],
     }
 
 
 def slo_cases(slo: Slo, alerts: dict[str, Alert]) -> list[dict[str, Any]]:
-    """The fast-burn, slow-burn and below-one scenarios of one SLO."""
-    factors = slo.factors()
-    page = [Decimal(str(f)) for t, f in factors if t.severity == "page"]
-    ticket = [Decimal(str(f)) for t, f in factors if t.severity == "ticket"]
-    first_page = next(t for t, _ in factors if t.severity == "page")
-    max_burn = 1 / slo.error_budget
-    cases = []
-    fast = min(max_burn, page[0] * Decimal("1.5"))
-    if fast > page[0]:
-        within = window_seconds(first_page.short) // 60 * 2
-        cases.append(_case(f"{slo.module} {slo.name}: burn {number(fast)}x pages within {first_page.long}",
-                           slo, fast, within, {_PAGE: alerts[_PAGE]}))
-    if max(ticket) < min(page):
-        slow = (max(ticket) + min(page)) / 2
-        cases.append(_case(f"{slo.module} {slo.name}: burn {number(slow)}x opens a ticket and does not page",
-                           slo, slow, 35, {_TICKET: alerts[_TICKET], _PAGE: None}))
-    cases.append(_case(f"{slo.module} {slo.name}: burn {number(BELOW_ONE)}x fires nothing", slo, BELOW_ONE, 35,
-                       {_PAGE: None, _TICKET: None}))
-    return cases
+    """The fast-burn, slow-burn and below-one cases of one SLO (``alerts``: its alerts by name);
+    the expected alerts carry exactly the rules' labels and annotations (the same dicts)."""
+    names = _series_names(slo)
+    label = f"{slo.module} {slo.name}"
+    return [_case(label, names, s, alerts)
+            for s in scenarios(tuple(slo.factors()), slo.error_budget, slo.threshold is not None)]
 
 
 def module_tests(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
-                 alerts: list[Alert] | None = None) -> dict[str, Any] | None:
-    """The unit-test file of one module, or None when it declares no SLO (``alerts``: as ``module_group``)."""
-    slos = slos_of(env, module)
+                 alerts: list[Alert] | None = None, slos: list[Slo] | None = None) -> dict[str, Any] | None:
+    """The unit-test file of one module, or None when it declares no SLO (``alerts``, ``slos``: as
+    ``module_group``)."""
+    if slos is None:
+        slos = slos_of(env, module)
     if not slos:
         return None
     if alerts is None:
-        alerts = alerts_of(bp, env, graph, module)
+        alerts = alerts_of(bp, env, graph, module, slos)
     tests = []
     for slo in slos:
         by_name = {a.name: a for a in alerts if a.slo == slo.name}

@@ -33,14 +33,17 @@ def group_name(bp: Blueprint, env: Environment, module: str) -> str:
 
 
 def slo_records(bp: Blueprint, env: Environment, slo: Slo) -> list[dict[str, Any]]:
-    """Recording rules of one SLO: error ratio and burn rate per window, objective, budget, remaining budget."""
+    """Recording rules of one SLO: error ratio and burn rate per window, objective, budget, remaining budget.
+
+    Every rule holds the same label dict (``Slo.identity``), which the YAML emitter writes once.
+    """
     ident = slo.identity(str(bp.spec.name), env.name)
     sel = selector(ident)
     budget = number(slo.error_budget)
-    rules: list[dict[str, Any]] = [
-        {"record": SLI_RECORD.format(window=w), "expr": slo.error_ratio(w), "labels": ident} for w in slo.windows]
-    rules += [{"record": BURN_RECORD.format(window=w), "expr": f"{SLI_RECORD.format(window=w)}{sel} / {budget}",
-               "labels": ident} for w in slo.windows]
+    names = [(w, SLI_RECORD.format(window=w)) for w in slo.windows]
+    rules: list[dict[str, Any]] = [{"record": sli, "expr": slo.error_ratio(w), "labels": ident} for w, sli in names]
+    rules += [{"record": BURN_RECORD.format(window=w), "expr": f"{sli}{sel} / {budget}", "labels": ident}
+              for w, sli in names]
     rules += [
         {"record": OBJECTIVE_RECORD, "expr": f"vector({number(slo.objective)})", "labels": ident},
         {"record": BUDGET_RECORD, "expr": f"vector({budget})", "labels": ident},
@@ -56,19 +59,18 @@ def alert_rule(alert: Alert) -> dict[str, Any]:
     if alert.for_:
         rule["for"] = alert.for_
     rule["labels"] = alert.labels
-    rule["annotations"] = {"summary": alert.summary, "description": alert.description,
-                           "runbook_url": alert.runbook_url}
+    rule["annotations"] = alert.annotations
     return rule
 
 
 def module_group(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
-                 alerts: list[Alert] | None = None) -> dict[str, Any] | None:
+                 alerts: list[Alert] | None = None, slos: list[Slo] | None = None) -> dict[str, Any] | None:
     """The rule group of one module, or None when it has nothing to record or alert on.
 
-    ``alerts`` are the module's ``alerts_of`` when the caller has them already.
+    ``alerts`` and ``slos`` are the module's ``alerts_of`` and ``slos_of`` when the caller has them already.
     """
     rules: list[dict[str, Any]] = []
-    for slo in slos_of(env, module):
+    for slo in slos if slos is not None else slos_of(env, module):
         rules += slo_records(bp, env, slo)
     rules += [alert_rule(a) for a in (alerts if alerts is not None else alerts_of(bp, env, graph, module))]
     if not rules:

@@ -57,8 +57,10 @@ def _workload(module: ResolvedModule) -> str:
     return "rollout" if strategy in ("canary", "blue-green") else "deployment"
 
 
-def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> dict[str, Any]:
+def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
+             approvals: list[dict[str, Any]]) -> dict[str, Any]:
     spec = module.spec
+    slos = slos_of(env, module)
     upstream = [{"target": e.target, "interface": e.interface, "range": str(e.range) if e.range else None,
                  "external": e.external} for e in outgoing(graph, module.name)]
     downstream = sorted({(e.consumer, e.interface or "") for e in incoming(graph, module.name)})
@@ -71,22 +73,25 @@ def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModu
         "owner": spec.owner or bp.spec.owner, "oncall": spec.oncall or bp.spec.oncall or spec.owner or bp.spec.owner,
         "upstream": upstream, "downstream": downstream,
         "slos": [{"name": s.name, "objective": number(s.objective * 100), "window": s.window_text,
-                  "threshold": str(s.threshold) if s.threshold else None} for s in slos_of(env, module)],
-        "alerts": alerts_of(bp, env, graph, module),
+                  "threshold": str(s.threshold) if s.threshold else None} for s in slos],
+        "alerts": alerts_of(bp, env, graph, module, slos),
         "replicas": replicas, "targets": {k: str(v) for k, v in targets.items()},
         "state": state, "backup": backup,
         "backup_schedule": backup_schedule_name(env, module.name) if backup else None,
         "dashboard": dashboard_uid(str(bp.spec.name), env.name, module.name),
-        "approvals": _approvals(bp),
+        "approvals": approvals,
         "workload": _workload(module),
     }
 
 
 def render_runbook(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> str:
     """The Markdown runbook of one module."""
-    return _TEMPLATES.get_template("runbook.md.j2").render(_context(bp, env, graph, module))
+    return _TEMPLATES.get_template("runbook.md.j2").render(_context(bp, env, graph, module, _approvals(bp)))
 
 
 def render_runbooks(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
-    """One runbook per module."""
-    return {runbook_path(name): render_runbook(bp, env, graph, m).encode() for name, m in env.modules.items()}
+    """One runbook per module (the template loaded, and the approvals table built, once)."""
+    template = _TEMPLATES.get_template("runbook.md.j2")
+    approvals = _approvals(bp)
+    return {runbook_path(name): template.render(_context(bp, env, graph, m, approvals)).encode()
+            for name, m in env.modules.items()}

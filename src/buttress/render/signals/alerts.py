@@ -68,6 +68,12 @@ class Alert:
         """The runbook section, relative to the environment's output folder."""
         return f"{runbook_path(self.module)}#{self.anchor}"
 
+    @functools.cached_property
+    def annotations(self) -> dict[str, str]:
+        """Summary, description and runbook link: one dict that the rule and the promtool tests
+        expecting it share (never changed)."""
+        return {"summary": self.summary, "description": self.description, "runbook_url": self.runbook_url}
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -78,14 +84,14 @@ class Scope:
     graph: Graph
     module: ResolvedModule
 
-    @property
+    @functools.cached_property
     def base_labels(self) -> dict[str, str]:
         """Labels every alert of the module carries."""
         spec, m = self.bp.spec, self.module.spec
         return {"blueprint": str(spec.name), "environment": self.env.name, "module": self.module.name,
                 "team": m.owner or spec.owner, "oncall": m.oncall or spec.oncall or m.owner or spec.owner}
 
-    @property
+    @functools.cached_property
     def dashboard(self) -> str:
         """The module dashboard's uid."""
         return dashboard_uid(str(self.bp.spec.name), self.env.name, self.module.name)
@@ -102,17 +108,22 @@ class Scope:
         return str(self.env.spec.namespace)
 
 
+@functools.lru_cache(maxsize=64)
+def _burn_record(window: str) -> str:
+    return BURN_RECORD.format(window=window)
+
+
 def _burn_alerts(scope: Scope, slo: Slo) -> list[Alert]:
     bp, env = str(scope.bp.spec.name), scope.env.name
-    ident = slo.identity(bp, env)
-    sel = selector(ident)
+    sel = selector(slo.identity(bp, env))
+    factors = slo.factors()
     out = []
     for severity, name, speed in (("page", "ErrorBudgetBurnFast", "fast"), ("ticket", "ErrorBudgetBurnSlow", "slow")):
-        tiers = [(t, f) for t, f in slo.factors() if t.severity == severity]
+        tiers = [(t, f) for t, f in factors if t.severity == severity]
         # One line: documents without line breaks go to the fast YAML emitter (render.yamlio).
         expr = " or ".join(
-            f"({BURN_RECORD.format(window=t.long)}{sel} > {number(f)} and "
-            f"{BURN_RECORD.format(window=t.short)}{sel} > {number(f)})" for t, f in tiers)
+            f"({_burn_record(t.long)}{sel} > {number(f)} and {_burn_record(t.short)}{sel} > {number(f)})"
+            for t, f in tiers)
         windows = ", ".join(f"{number(f)}x over {t.long} (confirmed over {t.short})" for t, f in tiers)
         out.append(Alert(
             name=name, anchor=f"{slo.name}-burn-{speed}", module=slo.module, severity=severity, expr=expr, for_=None,
@@ -214,13 +225,27 @@ def backup_schedule_name(env: Environment, module: str) -> str:
     return f"{env.spec.namespace}-{module}"
 
 
-def alerts_of(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
-    """Every alert of one module, in a stable order."""
+def alerts_of(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
+              slos: list[Slo] | None = None) -> list[Alert]:
+    """Every alert of one module, in a stable order: its SLOs', then ``kind_alerts`` (``slos``: the
+    module's ``slos_of``, when the caller has them already)."""
     scope = Scope(bp, env, graph, module)
     out: list[Alert] = []
-    for slo in slos_of(env, module):
+    for slo in slos if slos is not None else slos_of(env, module):
         out += _burn_alerts(scope, slo)
         out.append(_absent_alert(scope, slo))
+    return out + _kind_alerts(scope)
+
+
+def kind_alerts(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
+    """The alerts of one module that watch its kind and state rather than an SLO: a worker's
+    backlog, a cronjob's runs, a stateful module's backups."""
+    return _kind_alerts(Scope(bp, env, graph, module))
+
+
+def _kind_alerts(scope: Scope) -> list[Alert]:
+    module = scope.module
+    out: list[Alert] = []
     if module.kind == "worker":
         backlog = _backlog_alert(scope)
         out += [backlog] if backlog else []
@@ -229,4 +254,3 @@ def alerts_of(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedMod
     backup = _backup_alert(scope)
     out += [backup] if backup else []
     return out
-

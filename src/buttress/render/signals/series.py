@@ -49,13 +49,16 @@ def module_series(module: ResolvedModule) -> set[str]:
 
 def quote(value: str) -> str:
     """A PromQL string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
 
 
 def selector(labels: dict[str, str], regex: dict[str, str] | None = None) -> str:
     """``{a="x",b=~"y"}`` from equality and regular-expression matchers, in the given order."""
     parts = [f"{k}={quote(v)}" for k, v in labels.items()]
-    parts += [f"{k}=~{quote(v)}" for k, v in (regex or {}).items()]
+    if regex:
+        parts += [f"{k}=~{quote(v)}" for k, v in regex.items()]
     return "{" + ",".join(parts) + "}"
 
 

@@ -8,6 +8,7 @@ multi-burn-rate tiers of the Google SRE Workbook scaled to the SLO's window. Pur
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ def window_seconds(window: str) -> int:
     return int(window[:-1]) * _SECONDS[window[-1]]
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def number(value: float | Decimal) -> str:
     """A float as a short, exact-looking PromQL literal (``13.44``, ``0.0005``)."""
     text = format(Decimal(str(value)).normalize(), "f") if isinstance(value, Decimal) else f"{value:.10g}"
@@ -54,10 +56,23 @@ class BurnTier:
     budget_share: float
     """The share of the whole error budget this tier alerts on spending within ``long``."""
 
-    def factor(self, slo_window_seconds: float) -> float:
-        """The burn-rate threshold for an SLO window; never below 1, so nothing alerts at a sustainable burn."""
-        return max(1.0, round(self.budget_share * slo_window_seconds / window_seconds(self.long), 4))
+    def factor(self, slo_window_seconds: float, max_burn: float | None = None) -> float:
+        """The burn-rate threshold for an SLO window; never below 1, so nothing alerts at a sustainable burn.
 
+        Given the SLO's maximum burn rate (every event bad: 1 / error budget), at most ``CEILING`` of
+        it: a low objective or a long window can ask for a burn no failure reaches (a p95 SLO burns
+        at most 20x, and spending 2% of a 60-day budget within 1h takes 28.8x), and a tier that can
+        never fire would silently page nobody. Clamped, it pages on an outage of at least 90% of
+        the events instead — the fastest burn the objective leaves room to tell apart.
+        """
+        factor = round(self.budget_share * slo_window_seconds / window_seconds(self.long), 4)
+        if max_burn is not None:
+            factor = min(factor, round(CEILING * max_burn, 4))
+        return max(1.0, factor)
+
+
+CEILING = 0.9
+"""The highest burn-rate threshold, as a share of the maximum burn rate (see ``BurnTier.factor``)."""
 
 #: SRE Workbook table 5-8: for a 30-day window these give 14.4, 6, 3 and 1.
 TIERS: tuple[BurnTier, ...] = (
@@ -85,18 +100,24 @@ class Slo:
     labels: dict[str, str]
     """Matchers selecting the module's scraped series."""
 
-    @property
+    @functools.cached_property
     def error_budget(self) -> Decimal:
         """The share of events allowed to be bad."""
         return 1 - self.objective
 
-    @property
+    @functools.cached_property
+    def max_burn(self) -> Decimal | None:
+        """The fastest the budget can burn, when every event is bad (``1 / error_budget``); None for
+        a 100% objective, whose budget any bad event overspends."""
+        return 1 / self.error_budget if self.error_budget else None
+
+    @functools.cached_property
     def window_text(self) -> str:
         """The SLO window in Prometheus syntax, in days where whole (``28d``)."""
         seconds = round(self.window.seconds)
         return f"{seconds // 86400}d" if seconds % 86400 == 0 else self.window.prometheus
 
-    @property
+    @functools.cached_property
     def windows(self) -> tuple[str, ...]:
         """Every window an SLI is recorded for: the burn-rate windows and the SLO window."""
         return SLI_WINDOWS if self.window_text in SLI_WINDOWS else (*SLI_WINDOWS, self.window_text)
@@ -107,24 +128,52 @@ class Slo:
         return self.metric
 
     def identity(self, blueprint: str, environment: str) -> dict[str, str]:
-        """The labels every recorded series and alert of this SLO carries."""
-        return {"blueprint": blueprint, "environment": environment, "module": self.module, "slo": self.name}
+        """The labels every recorded series and alert of this SLO carries.
+
+        The same dict for the same arguments, which every rule of the SLO holds (so the YAML
+        emitter writes it once): callers copy it to add labels, and never change it.
+        """
+        key = (blueprint, environment)
+        labels = self._identities.get(key)
+        if labels is None:
+            labels = self._identities[key] = {"blueprint": blueprint, "environment": environment,
+                                              "module": self.module, "slo": self.name}
+        return labels
+
+    @functools.cached_property
+    def _identities(self) -> dict[tuple[str, str], dict[str, str]]:
+        return {}
+
+    @functools.cached_property
+    def le(self) -> str:
+        """For latency SLOs: the ``le`` label of the threshold's histogram bucket."""
+        return number(Decimal(str(self.threshold.seconds))) if self.threshold is not None else ""
+
+    @functools.cached_property
+    def _ratio_parts(self) -> tuple[str, str, str]:
+        """``error_ratio`` around its two windows, built once per SLO."""
+        if self.threshold is None:
+            total = f"sum(rate({self.metric}{selector(self.labels)}["
+            bad = f"sum(rate({self.metric}{selector(self.labels, {'code': ERROR_CODES})}["
+            return f"({bad}", f"])) or vector(0)) / {total}", "]))"
+        base = self.metric.removesuffix("_bucket")
+        good = f"sum(rate({self.metric}{selector({**self.labels, 'le': self.le})}["
+        total = f"sum(rate({base}_count{selector(self.labels)}["
+        return f"1 - ({good}", f"])) / {total}", "])))"
 
     def error_ratio(self, window: str) -> str:
         """PromQL for the share of bad events over ``window``."""
-        if self.threshold is None:
-            total = f"sum(rate({self.metric}{selector(self.labels)}[{window}]))"
-            bad = f"sum(rate({self.metric}{selector(self.labels, {'code': ERROR_CODES})}[{window}]))"
-            return f"({bad} or vector(0)) / {total}"
-        base = self.metric.removesuffix("_bucket")
-        le = number(Decimal(str(self.threshold.seconds)))
-        good = f"sum(rate({self.metric}{selector({**self.labels, 'le': le})}[{window}]))"
-        total = f"sum(rate({base}_count{selector(self.labels)}[{window}]))"
-        return f"1 - ({good} / {total})"
+        head, middle, tail = self._ratio_parts
+        return f"{head}{window}{middle}{window}{tail}"
 
     def factors(self) -> list[tuple[BurnTier, float]]:
-        """Each tier with its burn-rate threshold for this SLO's window."""
-        return [(tier, tier.factor(self.window.seconds)) for tier in TIERS]
+        """Each tier with its burn-rate threshold for this SLO's window (and objective)."""
+        return list(self._factors)
+
+    @functools.cached_property
+    def _factors(self) -> tuple[tuple[BurnTier, float], ...]:
+        max_burn = float(self.max_burn) if self.max_burn is not None else None
+        return tuple((tier, tier.factor(self.window.seconds, max_burn)) for tier in TIERS)
 
 
 def slos_of(env: Environment, module: ResolvedModule) -> list[Slo]:
