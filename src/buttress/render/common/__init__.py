@@ -1,5 +1,5 @@
 """What several renderers share, in one neutral place (not a renderer; renderers do not import
-each other): the standard labels and annotations every rendered object carries (``labels``), and
-the scrape convention by which Prometheus reaches a module's metrics (``scrape``). Imports
-``buttress.model`` only.
+each other): the standard labels and annotations every rendered object carries (``labels``), the
+scrape convention by which Prometheus reaches a module's metrics (``scrape``), and the Jinja2
+environment of the text renderers (``templates``). Imports ``buttress.model`` and Jinja2 only.
 """

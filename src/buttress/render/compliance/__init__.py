@@ -11,21 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jinja2
+from buttress.render.common.templates import templates
 
 REPORT_MD = "compliance/report.md"
 REPORT_JSON = "compliance/report.json"
 STATUSES = ("pass", "fail", "waived", "not applicable")
 """Every status a control, a framework reference or an organisation rule can have, best first."""
 
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("buttress.render.compliance", "templates"),
-    autoescape=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
+_TEMPLATES = templates("buttress.render.compliance")
 
 
 def _cell(text: object) -> str:

@@ -10,23 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
-
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.common.templates import templates
 from buttress.render.signals.alerts import alerts_of, backup_schedule_name, dashboard_uid, runbook_path
 from buttress.render.signals.edges import incoming, outgoing
 from buttress.render.signals.slo import number, slos_of
 
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("buttress.render.runbooks", "templates"),
-    autoescape=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
+_TEMPLATES = templates("buttress.render.runbooks")
 
 
 def _approvals(bp: Blueprint) -> list[dict[str, Any]]:

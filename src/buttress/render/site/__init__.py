@@ -10,9 +10,9 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
+from buttress.render.common.templates import templates
 from buttress.render.site.svg import graph_svg
 
 PAGES: tuple[tuple[str, str], ...] = (
@@ -26,14 +26,7 @@ PAGES: tuple[tuple[str, str], ...] = (
 """Every page, in navigation order: file name and title."""
 STYLESHEET = "style.css"
 
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("buttress.render.site", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
+_TEMPLATES = templates("buttress.render.site", html=True)
 
 
 def site_files(site: dict[str, Any]) -> dict[str, bytes]:
