@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from buttress.app.manifests import environment_folder
 from buttress.app.render import KUSTOMIZATION, environment_files, require_environment
 from buttress.app.validate import Validated
 from buttress.errors import UsageError
@@ -303,11 +304,9 @@ def diff_environments(validated: Validated, a: str, b: str) -> DiffResult:
 
 def read_render(folder: Path, env: str) -> dict[str, bytes]:
     """An earlier render's files of ``env``: ``folder/<env>/`` (a ``--out`` folder) or ``folder`` itself."""
-    root = folder / env if (folder / env).is_dir() else folder
-    if not root.is_dir():
+    if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
-    if not (root / KUSTOMIZATION).is_file():
-        raise UsageError(f"{folder} holds no render of {env!r} (no {env}/{KUSTOMIZATION})")
+    root = environment_folder(folder, env)
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 

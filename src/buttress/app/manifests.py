@@ -1,7 +1,7 @@
 """Read the Kubernetes objects of a render on disk (``buttress render --out DIR``, a GitOps folder,
 or one environment's folder), so that ``check --manifests DIR`` judges what will really be applied —
 hand edits included — rather than a fresh render. The objects are those the environment's
-``kustomization.yaml`` lists. Called by ``cli.check``.
+``kustomization.yaml`` lists. Called by ``cli.check``; ``environment_folder`` also by ``app.diff``.
 """
 
 from __future__ import annotations
