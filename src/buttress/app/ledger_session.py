@@ -21,11 +21,21 @@ from buttress.ledger.roles import Forbidden
 from buttress.ledger.signing import SigningKey, key_from_pem, load_key
 from buttress.ledger.store import Ledger, Session, default_url, open_ledger
 
-__all__ = ["KEY_PATH", "Forbidden", "LedgerContext", "iso", "parse_at"]
+__all__ = ["KEY_PATH", "Forbidden", "LedgerContext", "iso", "parse_at", "signing_key"]
 
 KEY_PATH = Path(".buttress") / "keys" / "ledger.key"
 SIGNING_KEY_ENV = "BUTTRESS_SIGNING_KEY"
 """The signing key's PEM text, for a server whose secrets arrive as environment variables."""
+
+
+def signing_key(key_path: Path | None, key_file: Path) -> SigningKey | None:
+    """The signing key as configured, or None when there is none yet: the PEM text in
+    ``BUTTRESS_SIGNING_KEY`` unless a key file was named (``--key``/``BUTTRESS_KEY``), else
+    ``key_file`` when it exists. Used by ``LedgerContext.key`` and the server's start-up."""
+    pem = os.environ.get(SIGNING_KEY_ENV, "")
+    if key_path is None and pem.strip():
+        return key_from_pem(pem.encode(), f"${SIGNING_KEY_ENV}")
+    return load_key(key_file) if key_file.is_file() else None
 
 
 def parse_at(text: str | None) -> dt.datetime:
@@ -86,11 +96,7 @@ class LedgerContext:
         text in ``BUTTRESS_SIGNING_KEY`` when set (a container's secret arrives as an environment
         variable), else from the project's key file."""
         if self._key is None:
-            pem = os.environ.get(SIGNING_KEY_ENV, "")
-            if self.key_path is None and pem.strip():
-                self._key = key_from_pem(pem.encode(), f"${SIGNING_KEY_ENV}")
-            else:
-                self._key = load_key(self.key_file)
+            self._key = signing_key(self.key_path, self.key_file) or load_key(self.key_file)
         return self._key
 
     def close(self) -> None:

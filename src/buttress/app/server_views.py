@@ -110,23 +110,18 @@ def release_detail(ctx: LedgerContext, rid: str) -> dict[str, Any]:
                                          "promotions": promotions}
 
 
-_CHANGES: OrderedDict[tuple[str | None, str | None, str, str, str], dict[str, Any]] = OrderedDict()
-"""Recent ``_changes`` results. Releases are immutable, so a comparison keyed by both releases and their
-bundle digests stays true (an edited bundle changes its digest's key; tampering is the attestation gate's
-to report). Process-local and bounded: the server keeps no state that instances must share."""
+_CHANGES: OrderedDict[tuple[str | None, str, str], dict[str, Any]] = OrderedDict()
+"""Recent ``_changes`` results. Releases are immutable, so a comparison of two of them stays true
+(tampering with stored files is the attestation gate's to report). Process-local and bounded: the
+server keeps no state that instances must share."""
 _CHANGES_KEPT = 256
-
-
-def _bundle_digest(session: Session, rid: str | None) -> str | None:
-    found = records.get_release(session, rid) if rid else None
-    return found.bundle_digest if found else None
 
 
 def _changes(session: Session, rid: str, env: str, running: str | None) -> dict[str, Any]:
     """What deploying ``rid`` to ``env`` changes against the release running there (everything, if none)."""
     if running == rid:
         return {"against": running, "equal": True, "added": [], "removed": [], "changed": []}
-    key = (running, _bundle_digest(session, running), rid, str(_bundle_digest(session, rid)), env)
+    key = (running, rid, env)
     if key in _CHANGES:
         _CHANGES.move_to_end(key)
         return _CHANGES[key]

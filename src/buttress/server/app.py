@@ -6,7 +6,6 @@ Called by ``cli.serve`` (through uvicorn) and by the tests (with a fixed clock).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +14,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from buttress.app.accounts import Principal
-from buttress.app.ledger_session import KEY_PATH, SIGNING_KEY_ENV
-from buttress.ledger.signing import SigningKey, key_from_pem, load_key
+from buttress.app.ledger_session import KEY_PATH, signing_key
 from buttress.ledger.store import default_url, open_ledger
 from buttress.server import api_accounts, api_audit, api_environments, api_releases, errors, web
 from buttress.server.auth import principal
@@ -30,12 +28,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     """The team server over the ledger ``config`` names."""
     config = config or ServerConfig()
     ledger = open_ledger(config.ledger_url or default_url(config.project))
-    key_file = config.key_path or (config.project / KEY_PATH)
-    pem = os.environ.get(SIGNING_KEY_ENV, "")
-    if config.key_path is None and pem.strip():
-        key: SigningKey | None = key_from_pem(pem.encode(), f"${SIGNING_KEY_ENV}")  # a container's secret
-    else:
-        key = load_key(key_file) if key_file.is_file() else None
+    key = signing_key(config.key_path, config.key_path or (config.project / KEY_PATH))
     app = FastAPI(title="buttress", version=VERSION, docs_url=None, redoc_url=None, openapi_url=None,
                   description="The team server of a buttress ledger: releases, environments, approvals, promotions "
                               "and the audit log. Authenticate with `Authorization: Bearer TOKEN`.")
