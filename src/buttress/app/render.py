@@ -110,25 +110,38 @@ def require_environment(validated: Validated, env_name: str) -> None:
                          f" (environments: {', '.join(names)})")
 
 
-def _environment(validated: Validated, env_name: str, report: CheckReport | None) -> dict[str, bytes]:
-    require_environment(validated, env_name)
-    files, objects = rendered_environment(validated.blueprint, validated.environments[env_name],
-                                          validated.graphs[env_name])
-    if report is not None and env_name in report.environments:
-        evidence = evidence_files(report, validated, env_name, objects)
-        if evidence.keys() & files.keys():
-            raise AssertionError(f"the compliance evidence overwrites rendered files: {sorted(evidence.keys() & files.keys())}")
-        files.update(evidence)
-    return {f"{env_name}/{path}": content for path, content in files.items()}
+Rendered = tuple[dict[str, bytes], list[dict[str, Any]]]
+"""One environment's files and the Kubernetes objects among them (``rendered_environment``)."""
+
+
+def _rendered(validated: Validated, env_names: list[str]) -> dict[str, Rendered]:
+    out = {}
+    for name in env_names:
+        require_environment(validated, name)
+        out[name] = rendered_environment(validated.blueprint, validated.environments[name], validated.graphs[name])
+    return out
+
+
+def _bundle(validated: Validated, rendered: dict[str, Rendered], report: CheckReport | None) -> Bundle:
+    """The bundle of the rendered environments (each under ``<env>/``), with ``bundle.json``; with the
+    compliance evidence of every environment that ``report`` (their check) covers."""
+    files: dict[str, bytes] = {}
+    for env_name, (env_files, objects) in rendered.items():
+        env_files = dict(env_files)
+        if report is not None and env_name in report.environments:
+            evidence = evidence_files(report, validated, env_name, objects)
+            clash = sorted(evidence.keys() & env_files.keys())
+            if clash:
+                raise AssertionError(f"the compliance evidence overwrites rendered files: {clash}")
+            env_files.update(evidence)
+        files.update({f"{env_name}/{path}": content for path, content in env_files.items()})
+    return Bundle(files).with_manifest()
 
 
 def render_environments(validated: Validated, env_names: list[str], report: CheckReport | None = None) -> Bundle:
     """The bundle of ``env_names`` (each under ``<env>/``), with ``bundle.json``; with the
     compliance evidence of every environment that ``report`` (their check) covers."""
-    files: dict[str, bytes] = {}
-    for name in env_names:
-        files.update(_environment(validated, name, report))
-    return Bundle(files).with_manifest()
+    return _bundle(validated, _rendered(validated, env_names), report)
 
 
 def render_environment(validated: Validated, env_name: str, report: CheckReport | None = None) -> Bundle:
@@ -150,9 +163,8 @@ def render_checked(validated: Validated, env_names: list[str], at: dt.date | Non
     nothing at all, not even the environments that pass.
     ``cache`` is the Rego verdict cache folder ``check`` keeps between runs (None: none).
     """
-    for name in env_names:
-        require_environment(validated, name)
-    report = check(validated, env_names, at, cache=cache)
+    rendered = _rendered(validated, env_names)  # once: the check judges the very objects that are written
+    report = check(validated, env_names, at, cache=cache, objects=lambda name: rendered[name][1])
     if report.blocked:
         return report, None
-    return report, render_environments(validated, env_names, report)
+    return report, _bundle(validated, rendered, report)
