@@ -9,13 +9,13 @@
 
 Any other exception is a bug in buttress and keeps its traceback.
 The CLI turns ``BlueprintError`` into ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` lines. A quoted
-value in a problem's message that looks like a secret is replaced by ``'<redacted>'`` here, once,
-for every consumer (command line, server, Python API).
+value in a problem's message that looks like a secret is replaced by ``'<redacted>'`` when the
+``Problem`` is made, once, for every consumer (command line, server, Python API).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from buttress.secrets import redact
@@ -31,6 +31,9 @@ class Problem:
     message: str
     keypath: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact(self.message))  # no problem ever carries a secret
+
     def format(self, severity: str = "error") -> str:
         """Render as ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)``."""
         where = f" (at {self.keypath})" if self.keypath else ""
@@ -45,7 +48,7 @@ class BlueprintError(ButtressError):
     """The user's blueprint, pattern or policy files are invalid; holds every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted({replace(p, message=redact(p.message)) for p in problems})
+        self.problems = sorted(set(problems))
         super().__init__("\n".join(p.format() for p in self.problems))
 
     @classmethod

@@ -3,7 +3,7 @@
 ``looks_secret(text)`` returns *why* a value looks like a secret (``"a GitHub token"``), never the
 value, so that no caller can echo it; ``redact(message)`` replaces quoted secret-looking values in a
 diagnostic. Pure, below every layer: called by the ``secret-inline`` control
-(``policy.catalog.supply_chain``) and by ``errors.BlueprintError``, so that no problem message —
+(``policy.catalog.supply_chain``) and by ``errors.Problem``, so that no problem message —
 on the command line, through the server or the Python API — ever carries a secret.
 """
 

@@ -11,7 +11,6 @@ from typing import Any
 from rich.console import Console
 
 from buttress.errors import Problem
-from buttress.secrets import redact
 
 
 class Format(StrEnum):
@@ -34,7 +33,7 @@ def stderr() -> Console:
 def print_problems(problems: list[Problem], severity: str = "error") -> None:
     """``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` for each problem, on stderr."""
     for problem in problems:
-        sys.stderr.write(redact(problem.format(severity)) + "\n")
+        sys.stderr.write(problem.format(severity) + "\n")  # redacted when made
     sys.stderr.flush()
 
 
