@@ -165,8 +165,7 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
     reviewed = waivers.review(bp, at, known)
     unused_reported = BY_ID["waiver-unused"] in controls
     extra = list(extra_findings)
-    if bp.spec.scenarios:
-        extra += [f for name in names for f in headroom_findings(validated, name)]
+    extra += [f for name in names for f in headroom_findings(validated, name)]
     results = {}
     for name in names:
         env, graph = validated.environments[name], validated.graphs[name]

@@ -11,10 +11,9 @@ from typing import Any
 
 import yaml
 
+from buttress.app.render import KUSTOMIZATION
 from buttress.errors import UsageError
 from buttress.render.yamlio import load_all
-
-KUSTOMIZATION = "kustomization.yaml"
 
 
 def environment_folder(folder: Path, env: str) -> Path:
