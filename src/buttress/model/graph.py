@@ -55,13 +55,25 @@ class Graph:
     modules: tuple[str, ...]
     edges: tuple[Edge, ...]
 
+    @cached_property
+    def _adjacency(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
+        """Each module's outgoing and incoming edges, in blueprint order, indexed once: renderers ask
+        for every module's dependencies, which scanning every edge each time made quadratic."""
+        outgoing: dict[str, list[Edge]] = {}
+        incoming: dict[str, list[Edge]] = {}
+        for e in self.edges:
+            outgoing.setdefault(e.consumer, []).append(e)
+            if not e.external:
+                incoming.setdefault(e.target, []).append(e)
+        return outgoing, incoming
+
     def outgoing(self, module: str) -> Iterator[Edge]:
         """Edges from ``module``."""
-        return (e for e in self.edges if e.consumer == module)
+        return iter(self._adjacency[0].get(module, ()))
 
     def incoming(self, module: str) -> Iterator[Edge]:
         """Edges into ``module``."""
-        return (e for e in self.edges if e.target == module and not e.external)
+        return iter(self._adjacency[1].get(module, ()))
 
     @cached_property
     def cycles(self) -> tuple[tuple[str, ...], ...]:

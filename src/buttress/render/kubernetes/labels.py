@@ -8,7 +8,6 @@ classification) and annotations (blueprint digest, module) are written in exactl
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -40,23 +39,13 @@ class Context:
     env: Environment
     graph: Graph
 
-    @cached_property
-    def _edges(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
-        incoming: dict[str, list[Edge]] = defaultdict(list)
-        outgoing: dict[str, list[Edge]] = defaultdict(list)
-        for edge in self.graph.edges:
-            outgoing[edge.consumer].append(edge)
-            if not edge.external:
-                incoming[edge.target].append(edge)
-        return incoming, outgoing
-
     def incoming(self, module: str) -> list[Edge]:
-        """Edges from other modules into ``module`` (indexed once; ``Graph.incoming`` scans)."""
-        return self._edges[0].get(module, [])
+        """Edges from other modules into ``module``."""
+        return list(self.graph.incoming(module))
 
     def outgoing(self, module: str) -> list[Edge]:
         """Edges from ``module`` to modules and externals."""
-        return self._edges[1].get(module, [])
+        return list(self.graph.outgoing(module))
 
     @cached_property
     def namespace(self) -> str:

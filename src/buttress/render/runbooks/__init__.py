@@ -15,7 +15,6 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.templates import templates
 from buttress.render.signals.alerts import alerts_of, backup_schedule_name, dashboard_uid, runbook_path
-from buttress.render.signals.edges import incoming, outgoing
 from buttress.render.signals.slo import number, slos_of
 
 _TEMPLATES = templates("buttress.render.runbooks")
@@ -54,8 +53,8 @@ def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModu
     spec = module.spec
     slos = slos_of(env, module)
     upstream = [{"target": e.target, "interface": e.interface, "range": str(e.range) if e.range else None,
-                 "external": e.external} for e in outgoing(graph, module.name)]
-    downstream = sorted({(e.consumer, e.interface or "") for e in incoming(graph, module.name)})
+                 "external": e.external} for e in graph.outgoing(module.name)]
+    downstream = sorted({(e.consumer, e.interface or "") for e in graph.incoming(module.name)})
     replicas = spec.scaling.replicas if spec.scaling else None
     targets = spec.scaling.targets.model_dump(by_alias=True, exclude_none=True) if spec.scaling and spec.scaling.targets else {}
     state = spec.state

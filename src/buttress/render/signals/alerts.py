@@ -17,7 +17,6 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.signals.cron import max_gap_seconds
-from buttress.render.signals.edges import outgoing
 from buttress.render.signals.series import quote, selector
 from buttress.render.signals.slo import BURN_RECORD, Slo, number, slos_of
 
@@ -99,7 +98,7 @@ class Scope:
     @functools.cached_property
     def dependencies(self) -> str:
         """What the module consumes, for check lists."""
-        names = [f"{e.target}.{e.interface}" if e.interface else e.target for e in outgoing(self.graph, self.module.name)]
+        names = [f"{e.target}.{e.interface}" if e.interface else e.target for e in self.graph.outgoing(self.module.name)]
         return ", ".join(names) if names else "no dependencies"
 
     @property
