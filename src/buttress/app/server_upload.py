@@ -33,6 +33,7 @@ from buttress.app.release_query import ReleaseSummary
 from buttress.app.validate import validate
 from buttress.errors import BlueprintError, Problem, UsageError
 from buttress.model.parse import Blueprint
+from buttress.policy.rego import policy_paths
 
 MAX_FILES = 200
 """Files in one upload."""
@@ -63,13 +64,11 @@ def _relative(relative: str) -> str:
 
 
 def _rego_files(folder: Path, relative: str) -> list[str]:
-    """The ``*.rego`` files a ``policies.rego`` entry names (a folder, searched recursively, or one file)."""
+    """The Rego files a ``policies.rego`` entry names, as the build reads them (no ``*_test.rego``)."""
     name = _relative(relative)
     target = folder / name
-    if not target.is_dir():
-        return [name]
-    return [(PurePosixPath(name) / p.relative_to(target).as_posix()).as_posix() for p in sorted(target.rglob("*.rego"))
-            if p.is_file()]
+    return [(PurePosixPath(name) / p.relative_to(target).as_posix()).as_posix() if p != target else name
+            for p in policy_paths(target, tests=False)]
 
 
 def _source_paths(bp: Blueprint) -> list[str]:

@@ -100,14 +100,18 @@ def _parse_problems(text: str, files: list[RegoFile]) -> list[Problem]:
     return problems
 
 
+def policy_paths(folder: Path, *, tests: bool) -> list[Path]:
+    """The Rego files a ``policies.rego`` entry names: every ``*.rego`` file under a folder (sorted),
+    or the one file; with or without ``*_test.rego`` files. Also what ``release create --server`` sends."""
+    paths = sorted(p for p in folder.rglob("*.rego") if p.is_file()) if folder.is_dir() else [folder]
+    return [p for p in paths if tests or not p.name.endswith("_test.rego")]
+
+
 def read_policy_files(folders: list[tuple[Path, str]], *, tests: bool) -> list[RegoFile]:
     """Every ``*.rego`` file under the folders (sorted), with or without ``*_test.rego`` files."""
     out = []
     for folder, display in folders:
-        paths = sorted(folder.rglob("*.rego")) if folder.is_dir() else [folder]
-        for path in paths:
-            if path.name.endswith("_test.rego") and not tests:
-                continue
+        for path in policy_paths(folder, tests=tests):
             raw = path.read_bytes()
             source = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
             shown = display if path == folder else str(Path(display) / path.relative_to(folder))
