@@ -165,6 +165,9 @@ def test_a_budget_selecting_the_pods_satisfies_disruption_budget() -> None:
     assert wrong == {"disruption-budget": ["Deployment/scorer: runs 3 replicas but no PodDisruptionBudget selects its "
                                            "pods; a node drain may evict them all at once"]}
     assert fire(_replicated(secure_set())[:-1]) == {}  # one replica (no autoscaler): no budget needed
+    elsewhere = budget({"app.kubernetes.io/name": "scorer"})
+    elsewhere["metadata"]["namespace"] = "another-team"
+    assert "disruption-budget" in fire([*objects, elsewhere])  # a budget selects pods of its own namespace only
 
 
 def fire(objects: list[Obj]) -> dict[str, list[str]]:

@@ -33,17 +33,41 @@ def _scaled_minimum(objects: list[Obj]) -> dict[tuple[str, str], int]:
     return out
 
 
-def _selects(budget: Obj, labels: dict[str, Any]) -> bool:
-    """Whether a PodDisruptionBudget's selector matches pods carrying ``labels`` (matchLabels only)."""
-    selector = (budget.get("spec") or {}).get("selector") or {}
-    wanted = selector.get("matchLabels") or {}
-    return bool(wanted) and not selector.get("matchExpressions") and all(labels.get(k) == v for k, v in wanted.items())
+Index = dict[tuple[str, str], list[tuple[Any, dict[str, Any]]]]
+
+
+def _namespace(obj: Obj) -> Any:
+    return (obj.get("metadata") or {}).get("namespace")
+
+
+def _budget_index(objects: list[Obj]) -> Index:
+    """The namespace and ``matchLabels`` of every PodDisruptionBudget that selects by labels only,
+    indexed by one of its label pairs (as text), so that a workload looks up only budgets that can
+    select it."""
+    index: Index = {}
+    for budget in objects:
+        if budget.get("kind") != "PodDisruptionBudget":
+            continue
+        selector = (budget.get("spec") or {}).get("selector") or {}
+        wanted = selector.get("matchLabels") or {}
+        if wanted and isinstance(wanted, dict) and not selector.get("matchExpressions"):
+            key, value = min(wanted.items(), key=lambda kv: str(kv[0]))
+            index.setdefault((str(key), str(value)), []).append((_namespace(budget), wanted))
+    return index
+
+
+def _selected(index: Index, namespace: Any, labels: dict[str, Any]) -> bool:
+    """Whether a budget selects pods carrying ``labels`` (every matchLabel matches) in ``namespace``
+    (an object without one matches any: it lands in the namespace it is applied to)."""
+    return any((ns is None or namespace is None or ns == namespace) and all(labels.get(k) == v for k, v in wanted.items())
+               for key, value in labels.items() for ns, wanted in index.get((str(key), str(value)), ()))
 
 
 def disruption_budget(objects: list[Obj]) -> Iterator[Hit]:
-    """Every long-running workload with two or more replicas has a PodDisruptionBudget selecting its pods."""
+    """Every long-running workload with two or more replicas has a PodDisruptionBudget in its namespace
+    selecting its pods."""
     minimum = _scaled_minimum(objects)
-    budgets = [o for o in objects if o.get("kind") == "PodDisruptionBudget"]
+    budgets = _budget_index(objects)
     for obj in objects:
         if obj.get("kind") not in LONG_RUNNING:
             continue
@@ -53,7 +77,7 @@ def disruption_budget(objects: list[Obj]) -> Iterator[Hit]:
         if replicas < 2:
             continue
         labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-        if not any(_selects(b, labels) for b in budgets):
+        if not isinstance(labels, dict) or not _selected(budgets, _namespace(obj), labels):
             yield Hit(f"{ref(obj)}: runs {replicas} replicas but no PodDisruptionBudget selects its pods; a node "
                       "drain may evict them all at once", object=ref(obj))
 
