@@ -139,7 +139,7 @@ def test_warm_run_gives_identical_findings_without_evaluating(fraud: Path, cache
     warm_policies = policy_set(validated.blueprint)
     assert warm_policies is not None
     warm = check(validated, ["prod"], AT, policies=warm_policies, cache=fraud)
-    assert cold_policies.evaluations > 10 and warm_policies.evaluations == 0
+    assert cold_policies.evaluations > 0 and warm_policies.evaluations == 0
     assert [f.to_json() for f in warm.findings] == [f.to_json() for f in cold.findings]
     assert warm.blocked and DENY in {f.control for f in warm.findings}
 
@@ -184,11 +184,11 @@ def test_only_the_entries_a_run_used_are_saved(fraud: Path, cache_dir: Path) -> 
 
 def test_saved_entries_are_bounded(fraud: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (fraud / "policies" / "k8s.rego").write_text(MAIN_POLICY)
-    monkeypatch.setattr(rego_cache, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(rego_cache, "MAX_ENTRIES", 2)
     policies = _run(validate(fraud, ["prod"]), ["prod"])
     [path] = _files(cache_dir)
     saved = rego_cache.read(path, policies.digest)
-    assert isinstance(saved, dict) and len(saved) == 5
+    assert isinstance(saved, dict) and len(saved) == 2
 
 
 def test_stale_cache_files_are_removed(tmp_path: Path) -> None:

@@ -60,12 +60,12 @@ def blueprint_input(bp: Blueprint, env: Environment) -> dict[str, Any]:
     }
 
 
-def _rego_findings(bp: Blueprint, env: Environment, policies: PolicySet,
-                   objects: list[dict[str, Any]]) -> list[Finding]:
+def _rego_findings(bp: Blueprint, env: Environment, policies: PolicySet, objects: list[dict[str, Any]],
+                   blueprint_verdicts: list[Verdict], object_verdicts: list[list[Verdict]]) -> list[Finding]:
+    """Findings of one environment's ``package blueprint`` and ``package main`` verdicts, located."""
     rules = policies.rules()
     out = []
-    [verdicts] = policies.evaluate("blueprint", [blueprint_input(bp, env)])
-    for v in verdicts:
+    for v in blueprint_verdicts:
         module = v.module if v.module in env.modules else _named_module(v.message, env)
         location: Location | None
         if module is not None:
@@ -74,7 +74,7 @@ def _rego_findings(bp: Blueprint, env: Environment, policies: PolicySet,
             f, line = rules.get(f"blueprint.{v.rule}", (None, 1))
             location = Location(f.display, line, 1) if f else None
         out.append(_rego_finding(v, "blueprint", env.name, module, v.message, location=location))
-    for obj, verdicts in zip(objects, policies.evaluate("main", objects), strict=True):
+    for obj, verdicts in zip(objects, object_verdicts, strict=True):
         owner = module_of(obj)
         module = owner if owner in env.modules else None
         location = _module_location(bp, module) if module else _env_location(bp, env.name)
@@ -164,22 +164,36 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
     known = set(BY_ID) | {f"rego:{r}" for r in rules}
     reviewed = waivers.review(bp, at, known)
     unused_reported = BY_ID["waiver-unused"] in controls
-    extra = list(extra_findings)
-    extra += [f for name in names for f in headroom_findings(validated, name)]
-    results = {}
-    for name in names:
-        env, graph = validated.environments[name], validated.graphs[name]
-        rendered = objects(name) if objects is not None else render_objects(bp, env, graph)
-        found = evaluate(EnvContext(bp, env, graph), controls, rendered)
+    rendered, rego = {}, {}
+    try:
+        # Rego starts first and runs in the background (worker processes, when large) while this
+        # process renders and runs the built-in controls: the blueprint package needs no render.
+        inputs = [blueprint_input(bp, validated.environments[name]) for name in names]
+        on_blueprint = policies.submit("blueprint", inputs) if policies is not None else None
+        for name in names:
+            env, graph = validated.environments[name], validated.graphs[name]
+            rendered[name] = objects(name) if objects is not None else render_objects(bp, env, graph)
+            if policies is not None:
+                rego[name] = policies.submit("main", rendered[name])
+        extra = list(extra_findings)
+        extra += [f for name in names for f in headroom_findings(validated, name)]
+        results = {}
+        for name in names:
+            env, graph = validated.environments[name], validated.graphs[name]
+            found = evaluate(EnvContext(bp, env, graph), controls, rendered[name])
+            if policies is not None and on_blueprint is not None:  # both or neither
+                found += _rego_findings(bp, env, policies, rendered[name], on_blueprint()[names.index(name)],
+                                        rego[name]())
+            found += [f for f in extra if f.environment == name]
+            mode = env.spec.enforcement
+            found = waivers.apply(found, reviewed, name, honoured=enforcement.honours_waivers(mode),
+                                  report_unused=unused_reported)
+            found.sort(key=Finding.sort_key)
+            blocked = bool(enforcement.blocking(found, mode, fail_on_warn=fail_on_warn))
+            results[name] = EnvironmentResult(name, mode, blocked, found)
+    finally:
         if policies is not None:
-            found += _rego_findings(bp, env, policies, rendered)
-        found += [f for f in extra if f.environment == name]
-        mode = env.spec.enforcement
-        found = waivers.apply(found, reviewed, name, honoured=enforcement.honours_waivers(mode),
-                              report_unused=unused_reported)
-        found.sort(key=Finding.sort_key)
-        blocked = bool(enforcement.blocking(found, mode, fail_on_warn=fail_on_warn))
-        results[name] = EnvironmentResult(name, mode, blocked, found)
+            policies.close()
     _save_cache(cache, bp, policies)
     rule_locations = {f"rego:{r}": Location(f.display, line, 1) for r, (f, line) in rules.items()}
     return CheckReport(str(bp.spec.name), bp.file, at, results, controls, rule_locations)

@@ -1,9 +1,10 @@
-"""Evaluate one Rego package over a batch of inputs, across worker processes when it pays.
+"""Evaluate a Rego package over a batch of inputs: here, or in the background on worker processes.
 
-rego-cpp evaluates about one rendered object per millisecond per core, most of it converting the
-input, so a large batch is split over forked worker processes (one per core, each compiling its
-own bundle from the sources). Results come back as plain tuples ``(rule, severity, message,
-module)``. Called by ``policy.rego.PolicySet.evaluate``; imports the engine.
+rego-cpp costs a fixed ~0.1 ms per query plus ~2 us per character of input, so large batches go to
+forked worker processes (``Workers``: one per core, each compiling the bundles it needs from the
+sources), which run while the caller renders and runs the built-in controls. Each input comes
+with a ``Query``: the rules to ask for, or the whole package. Results come back as plain tuples
+``(rule, severity, message, module)``. Called by ``policy.rego.PolicySet``; imports the engine.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import json
 import multiprocessing
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import regopy
 
 Sources = list[tuple[str, str]]
 VerdictTuple = tuple[str, str, str, str | None]
-PARALLEL_MIN = 400
-"""Below this many inputs one process is faster than starting workers."""
+PARALLEL_MIN = 250_000
+"""Below this many characters of (projected) input JSON one process is faster than starting workers
+(rego-cpp spends about 2 us per character and 0.1 ms per query)."""
 
 _worker: dict[str, Any] = {}
 """Per-process engine state of a worker (set by ``_init``; empty in the parent)."""
@@ -92,7 +95,7 @@ def _text(value: Any) -> str:
 
 
 def verdict_tuples(value: Any) -> list[VerdictTuple]:
-    """Messages of the deny/violation/warn rules in a package's value, sorted by rule."""
+    """Messages of the deny/violation/warn rules in a package's value, each once, sorted by rule and message."""
     out: list[VerdictTuple] = []
     for rule, result in sorted(value.items()) if isinstance(value, dict) else ():
         severity = rule_severity(rule)
@@ -104,54 +107,107 @@ def verdict_tuples(value: Any) -> list[VerdictTuple]:
                 out.append((rule, severity, _text(item["msg"]), module if isinstance(module, str) else None))
             else:
                 out.append((rule, severity, _text(item), None))
-    return out
+    return sorted(set(out), key=lambda t: (t[0], t[2], t[3] or ""))
+
+
+Query = tuple[str, ...] | None
+"""The rules to ask for: their names (all partial sets, so always defined), or None for the whole package."""
 
 
 class Engine:
-    """A compiled bundle for one package and a runtime interpreter to query it."""
+    """Compiled bundles for one package (one per query, built on first use) and a runtime interpreter."""
 
     def __init__(self, sources: Sources, package: str) -> None:
-        compiler = regopy.Interpreter()
-        for display, source in sources:
-            compiler.add_module(display, source)
-        self.bundle = compiler.build(f"x = data.{package}", [])
+        self.sources, self.package = sources, package
+        self.bundles: dict[Query, Any] = {}
         self.runtime = regopy.Interpreter()
 
-    def run(self, inputs: list[Any], offset: int = 0) -> list[list[VerdictTuple]] | int:
+    def bundle(self, query: Query) -> Any:
+        """The bundle answering ``query``: ``x`` bound to the package, or to an object of the named rules."""
+        if query not in self.bundles:
+            compiler = regopy.Interpreter()
+            for display, source in self.sources:
+                compiler.add_module(display, source)
+            text = f"data.{self.package}" if query is None else (
+                "{" + ", ".join(f'"{r}": data.{self.package}.{r}' for r in query) + "}")
+            self.bundles[query] = compiler.build(f"x = {text}", [])
+        return self.bundles[query]
+
+    def run(self, inputs: list[tuple[Query, Any]], offset: int = 0) -> list[list[VerdictTuple]] | int:
         """Verdicts per input, or the index (plus ``offset``) of the first input that fails."""
         out = []
-        for i, value in enumerate(inputs):
+        for i, (query, value) in enumerate(inputs):
+            bundle = self.bundle(query)
             self.runtime.set_input(regopy.Input(value))
-            output = self.runtime.query_bundle(self.bundle)
+            output = self.runtime.query_bundle(bundle)
             if not output.ok():
                 return offset + i
             out.append(verdict_tuples(binding(output)))
         return out
 
 
-def _init(sources: Sources, package: str) -> None:
+def _init(sources: Sources) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # the engine's own prints must not reach the parent's stdout
-    _worker["engine"] = Engine(sources, package)
+    _worker["sources"] = sources
+    _worker["engines"] = {}
 
 
-def _run_chunk(args: tuple[list[Any], int]) -> list[list[VerdictTuple]] | int:
-    engine: Engine = _worker["engine"]
-    return engine.run(*args)
+def _run_chunk(args: tuple[str, list[tuple[Query, Any]], int]) -> list[list[VerdictTuple]] | int:
+    package, inputs, offset = args
+    engines: dict[str, Engine] = _worker["engines"]
+    if package not in engines:
+        engines[package] = Engine(_worker["sources"], package)
+    return engines[package].run(inputs, offset)
 
 
-def evaluate_batch(sources: Sources, package: str, inputs: list[Any]) -> list[list[VerdictTuple]] | int:
-    """Verdicts for every input in order, or the index of an input whose evaluation fails."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(inputs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return Engine(sources, package).run(inputs)
-    size = -(-len(inputs) // workers)
-    chunks = [(inputs[i:i + size], i) for i in range(0, len(inputs), size)]
-    with multiprocessing.get_context("fork").Pool(workers, _init, (sources, package)) as pool:
-        parts = pool.map(_run_chunk, chunks)
-    out: list[list[VerdictTuple]] = []
-    for part in parts:
-        if isinstance(part, int):
-            return part
-        out += part
-    return out
+Outcome = list[list[VerdictTuple]] | int
+"""Verdicts for every input in order, or the index of an input whose evaluation fails."""
+
+
+def can_fork() -> bool:
+    """Whether batches can go to worker processes here: two or more cores and ``fork``."""
+    return cores() >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def evaluate_here(sources: Sources, package: str, inputs: list[tuple[Query, Any]]) -> Outcome:
+    """Evaluate in this process (small batches: starting workers would cost more)."""
+    return Engine(sources, package).run(inputs)
+
+
+def cores() -> int:
+    """The cores this process may use (at most 8 workers are started)."""
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
+
+
+class Workers:
+    """``size`` forked worker processes evaluating batches in the background while the caller goes
+    on; each compiles a package's bundles on first use. ``close`` ends them."""
+
+    CHUNK = 100
+    """Inputs per task at most, so that batches submitted one after another share the workers."""
+
+    def __init__(self, sources: Sources, size: int) -> None:
+        self.size = size
+        self.pool = multiprocessing.get_context("fork").Pool(self.size, _init, (sources,))
+
+    def submit(self, package: str, inputs: list[tuple[Query, Any]]) -> Callable[[], Outcome]:
+        """Start evaluating ``inputs``; the returned function waits for the ``Outcome``. A batch of a
+        few inputs (the blueprint package: one large input per environment) goes one per task."""
+        size = 1 if len(inputs) <= 4 * self.size else max(1, min(self.CHUNK, -(-len(inputs) // self.size)))
+        chunks = [(package, inputs[i:i + size], i) for i in range(0, len(inputs), size)]
+        pending = self.pool.map_async(_run_chunk, chunks)
+
+        def outcome() -> Outcome:
+            out: list[list[VerdictTuple]] = []
+            for part in pending.get():
+                if isinstance(part, int):
+                    return part
+                out += part
+            return out
+        return outcome
+
+    def close(self) -> None:
+        """Stop the workers (any evaluation still running is abandoned)."""
+        self.pool.terminate()
+        self.pool.join()
