@@ -25,11 +25,12 @@ from typing import Any
 import yaml
 
 from buttress.app.manifests import environment_folder
-from buttress.app.render import KUSTOMIZATION, environment_files, require_environment
+from buttress.app.render import environment_files, require_environment
 from buttress.app.validate import Validated
 from buttress.errors import UsageError
 from buttress.render.bundle import MANIFEST
 from buttress.render.common.labels import DIGEST_ANNOTATION, VERSION_LABEL, digest_version
+from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 from buttress.render.kubernetes.workloads import stable_name
 from buttress.render.yamlio import load_all
 

@@ -30,9 +30,8 @@ from buttress.policy.findings import Finding, Location, WaiverRef
 from buttress.policy.results import CheckReport
 from buttress.render.compliance import STATUSES, report_files
 from buttress.render.kubernetes import render_objects
+from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 
-KUSTOMIZATION = "kustomization.yaml"
-"""The file listing every rendered object of an environment (written by ``app.render``)."""
 _DIGITS = re.compile(r"(\d+)")
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from buttress.app.render import KUSTOMIZATION
 from buttress.errors import UsageError
+from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 from buttress.render.yamlio import load_all
 
 

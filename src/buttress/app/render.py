@@ -32,6 +32,7 @@ from buttress.policy.results import CheckReport
 from buttress.render.bundle import Bundle
 from buttress.render.dashboards import render_dashboards
 from buttress.render.kubernetes import MODULE_ANNOTATION, render_objects
+from buttress.render.kubernetes.kustomization import KUSTOMIZATION, kustomization
 from buttress.render.monitoring import render_monitoring
 from buttress.render.runbooks import render_runbooks
 from buttress.render.yamlio import dump
@@ -41,7 +42,6 @@ Renderer = Callable[[Blueprint, Environment, Graph], dict[str, bytes]]
 EXTRA_RENDERERS: list[Renderer] = [render_monitoring, render_dashboards, render_runbooks]
 """Renderers whose files join each environment's folder (appended to by the observe renderers)."""
 
-KUSTOMIZATION = "kustomization.yaml"
 _OBJECT_FILE = re.compile(rb"^apiVersion:\s*\S", re.MULTILINE)
 _KIND_LINE = re.compile(rb"^kind:\s*\S", re.MULTILINE)
 
@@ -58,12 +58,6 @@ def is_resource(path: str, content: bytes) -> bool:
     """Whether an extra renderer's file holds Kubernetes objects (listed in the kustomization)."""
     return path.endswith((".yaml", ".yml")) and bool(_OBJECT_FILE.search(content)) \
         and bool(_KIND_LINE.search(content))
-
-
-def kustomization(resources: list[str]) -> bytes:
-    """The ``kustomization.yaml`` listing ``resources`` (paths relative to the environment folder)."""
-    return dump({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                 "resources": sorted(resources)}).encode()
 
 
 def canonical(env: Environment, graph: Graph) -> tuple[Environment, Graph]:

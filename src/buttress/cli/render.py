@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from buttress.app.render import KUSTOMIZATION, render_checked
+from buttress.app.render import render_checked
 from buttress.app.validate import validate
 from buttress.cli.output import Format, print_json, stdout
 from buttress.errors import UsageError
@@ -28,6 +28,7 @@ from buttress.policy.rego_cache import cache_dir
 from buttress.policy.reports import reporter
 from buttress.policy.results import CheckReport
 from buttress.render.bundle import Bundle, refuse_unsafe_target, write_atomic
+from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 from buttress.render.yamlio import load_all
 
 PathArg = Annotated[Path, typer.Argument(help="A blueprint file, or a folder holding blueprint.yaml.")]
