@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 _CHILD = r"""
+from buttress import batch; batch.tune()  # as the command runs: buttress.batch
 import datetime, json, sys, time
 from buttress.app import render as app_render
 from buttress.app.check import check

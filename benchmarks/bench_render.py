@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 _CHILD = r"""
+from buttress import batch; batch.tune()  # as the command runs: buttress.batch
 import json, sys, tempfile, time
 from pathlib import Path
 import yaml

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 _CHILD = r"""
+from buttress import batch; batch.tune()  # as the command runs: buttress.batch
 import gc, json, resource, sys, time
 from buttress.model.parse import load_blueprint
 from buttress.model.resolve import resolve

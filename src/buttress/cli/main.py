@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import typer
 
+from buttress import batch
 from buttress.cli.output import print_problems
 from buttress.errors import BlueprintError, UsageError
 
@@ -99,5 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: batch settings (``buttress.batch``) for every command but ``serve``."""
+    if "serve" not in sys.argv[1:]:
+        batch.tune()
     sys.exit(main())
