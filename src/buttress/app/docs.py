@@ -21,6 +21,7 @@ from buttress.model.resolve import Environment, ResolvedModule
 from buttress.policy import waivers
 from buttress.policy.catalog import BY_ID, for_profile
 from buttress.policy.catalog_doc import FRAMEWORKS
+from buttress.render.common.labels import oncall, owner
 from buttress.render.graph import graph_data
 from buttress.render.signals.slo import number, slos_of
 from buttress.render.site import site_files
@@ -46,7 +47,7 @@ def _module(bp: Blueprint, validated: Validated, env: Environment, graph: Graph,
     backup = state.backup if state else None
     return {
         "name": name, "kind": m.kind, "description": spec.description,
-        "owner": spec.owner or bp.spec.owner, "oncall": spec.oncall or bp.spec.oncall or spec.owner or bp.spec.owner,
+        "owner": owner(bp, m), "oncall": oncall(bp, m),
         "image": str(spec.image) if spec.image else "—",
         "classification": spec.data.classification if spec.data else None,
         "schedule": str(spec.schedule) if spec.schedule else None,

@@ -66,6 +66,11 @@ def owner(bp: Blueprint, module: ResolvedModule) -> str:
     return module.spec.owner or bp.spec.owner
 
 
+def oncall(bp: Blueprint, module: ResolvedModule) -> str:
+    """Who is paged for the module: its on-call, else the blueprint's, else its owner (``owner``)."""
+    return module.spec.oncall or bp.spec.oncall or owner(bp, module)
+
+
 def classification(module: ResolvedModule) -> str:
     """The module's data classification (``internal`` when none is declared)."""
     data = module.spec.data

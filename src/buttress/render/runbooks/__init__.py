@@ -13,6 +13,7 @@ from typing import Any
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.common.labels import oncall, owner
 from buttress.render.common.templates import templates
 from buttress.render.signals.alerts import alerts_of, backup_schedule_name, dashboard_uid, runbook_path
 from buttress.render.signals.slo import number, slos_of
@@ -61,7 +62,7 @@ def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModu
     backup = state.backup if state else None
     return {
         "bp": bp.spec, "env": env, "namespace": str(env.spec.namespace), "module": module, "spec": spec,
-        "owner": spec.owner or bp.spec.owner, "oncall": spec.oncall or bp.spec.oncall or spec.owner or bp.spec.owner,
+        "owner": owner(bp, module), "oncall": oncall(bp, module),
         "upstream": upstream, "downstream": downstream,
         "slos": [{"name": s.name, "objective": number(s.objective * 100), "window": s.window_text,
                   "threshold": str(s.threshold) if s.threshold else None} for s in slos],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.common.labels import oncall, owner
 from buttress.render.signals.cron import max_gap_seconds
 from buttress.render.signals.series import quote, selector
 from buttress.render.signals.slo import BURN_RECORD, Slo, number, slos_of
@@ -86,9 +87,8 @@ class Scope:
     @functools.cached_property
     def base_labels(self) -> dict[str, str]:
         """Labels every alert of the module carries."""
-        spec, m = self.bp.spec, self.module.spec
-        return {"blueprint": str(spec.name), "environment": self.env.name, "module": self.module.name,
-                "team": m.owner or spec.owner, "oncall": m.oncall or spec.oncall or m.owner or spec.owner}
+        return {"blueprint": str(self.bp.spec.name), "environment": self.env.name, "module": self.module.name,
+                "team": owner(self.bp, self.module), "oncall": oncall(self.bp, self.module)}
 
     @functools.cached_property
     def dashboard(self) -> str:
