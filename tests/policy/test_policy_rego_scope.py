@@ -265,6 +265,6 @@ def test_splitting_needs_rules_that_read_one_module_at_a_time(body: str, local: 
     from buttress.policy.rego_scope import member_local
     helper = "helper if { some m in input.modules; m.kind == \"job\" }\n" if "helper" in body else ""
     source = f"package blueprint\n\nimport rego.v1\n\n{helper}deny_x contains msg if {{\n  {body}\n}}\n"
-    assert member_local([source], [], rego_batch.rule_severity, "modules") is local
-    assert not member_local([source.replace("deny_x contains msg if", "deny_x := msg if")], [],
+    assert member_local("blueprint", [source], [], rego_batch.rule_severity, "modules") is local
+    assert not member_local("blueprint", [source.replace("deny_x contains msg if", "deny_x := msg if")], [],
                             rego_batch.rule_severity, "modules") or "modules" not in body

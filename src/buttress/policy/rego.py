@@ -40,7 +40,7 @@ from buttress.policy.rego_batch import (
     evaluate_here,
     rule_severity,
 )
-from buttress.policy.rego_scope import Node, Rule, member_local, projection, rules_of
+from buttress.policy.rego_scope import Node, Rule, conflicts_possible, member_local, projection, rules_of
 
 PACKAGES = ("blueprint", "main")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
@@ -198,12 +198,23 @@ class PolicySet:
                 raise BlueprintError(_parse_problems("".join(out), self.files))
         return self._bundles[package]
 
+    def _sources(self, package: str) -> tuple[list[str], list[str]]:
+        """The sources of ``package`` (with its subpackages, which its document holds) and the others."""
+        mine = [f.source for f in self.files if f.package == package or f.package.startswith(package + ".")]
+        return mine, [f.source for f in self.files if f.source not in mine]
+
     def scope(self, package: str) -> tuple[Node, list[Rule] | None]:
         """What of an input the policies can read, and the package's deny/violation/warn rule
-        definitions with what each needs to apply (None: any may apply to anything); see ``rego_scope``."""
+        definitions with what each needs to apply (None: any may apply to anything; so when a
+        subpackage adds to the package's document or a helper may fail with conflicting values);
+        see ``rego_scope``."""
         if package not in self._scopes:
-            mine = [f.source for f in self.files if f.package == package]
-            self._scopes[package] = (projection([f.source for f in self.files]), rules_of(mine, rule_severity))
+            mine = self._sources(package)[0]
+            everything = [f.source for f in self.files]
+            subpackages = any(f.package.startswith(package + ".") for f in self.files)
+            rules = None if subpackages or conflicts_possible(everything, rule_severity) \
+                else rules_of(mine, rule_severity)
+            self._scopes[package] = (projection(everything), rules)
         return self._scopes[package]
 
     def _query(self, package: str, value: Any) -> Query:
@@ -232,9 +243,9 @@ class PolicySet:
         if not isinstance(members, dict) or len(members) <= SPLIT_SIZE:
             return [value]
         if package not in self._splits:
-            mine = [f.source for f in self.files if f.package == package]
-            others = [f.source for f in self.files if f.package != package]
-            self._splits[package] = member_local(mine, others, rule_severity, SPLIT_KEY)
+            mine, others = self._sources(package)
+            self._splits[package] = self.scope(package)[1] is not None and member_local(
+                package, mine, others, rule_severity, SPLIT_KEY)
         if not self._splits[package]:
             return [value]
         names = sorted(members)
@@ -262,7 +273,7 @@ class PolicySet:
         asking only for the rules that can apply — in the background on worker processes when the
         batch is large or workers already run, so the caller can go on rendering and checking.
         """
-        if package not in self.packages:
+        if not self._sources(package)[0]:
             return lambda: [[] for _ in inputs]
         keep = self.scope(package)[0]
         salt = f"{self.digest}\0{rego_cache.engine_version()}\0{SCOPE_VERSION}\0{package}\0"

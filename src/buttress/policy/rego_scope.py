@@ -5,27 +5,36 @@ input's size, so ``PolicySet.evaluate`` asks the engine less, without changing a
 
 - **Projection.** Every reference to ``input`` is followed through the sources (all packages, since a
   helper anywhere may read it), including variables iterating over part of it (``some c in
-  input.spec.containers``, ``m := input.modules[name]``), and the input is cut down to the paths
-  referenced; wherever ``input`` or such a variable is used other than through a literal path
-  (passed to a function, compared whole, ``with input``, ``import input``), the whole subtree, or
-  the whole input, is kept. A reference can only read what is kept, so every rule sees the same values.
+  input.spec.containers``, ``m := input.modules[name]``: every member is kept, as far as the variable
+  is read), and the input is cut down to the paths referenced; wherever ``input`` or such a
+  variable is used other than through a literal path (passed to a function, compared whole,
+  unified with ``=``, ``with input``, ``import input``), the whole subtree, or the whole input, is
+  kept. A reference can only read what is kept, so every rule sees the same values.
 - **Applicability.** A ``deny``/``violation``/``warn`` rule body whose top-level literal compares
   ``input.kind`` with constants (``input.kind == "Service"``, ``input.kind in {...}`` or a constant set
-  named in the package), or starts with a reference to an ``input`` path (``input.spec.type == ...``,
-  ``some c in input.spec.template.spec.containers``), cannot succeed for an input of another kind or
-  without that path: in Rego an expression over an undefined reference is undefined. An input no rule
-  body can apply to has no verdict and is not evaluated; for the others only the rules that can apply
-  are queried, when they are all partial set rules (always defined). Anything not understood —
-  ``else``, ``default``, bodies without braces, ref heads — counts as "may apply".
+  of the package that the rule does not shadow), or starts with a reference to an ``input`` path
+  (``input.spec.type == ...``, ``some c in input.spec.template.spec.containers``), cannot succeed for
+  an input of another kind or without that path: in Rego an expression over an undefined reference
+  is undefined. An input no rule body can apply to has no verdict and is not evaluated; for the
+  others only the rules that can apply are queried, when they are all partial set rules (always
+  defined). Anything not understood — ``else``, ``default``, bodies without braces, ref heads —
+  counts as "may apply"; subpackages (which add to the package's document) and helpers that may
+  fail with conflicting values (a complete rule or function defined twice: the error must surface
+  for every input) turn applicability off.
+- **Splitting** (``member_local``): a blueprint input whose rules read its modules one at a time is
+  evaluated in parts, and the results united.
 
-Conservative by construction: what is not recognised keeps more of the input or more rules. Called
-by ``policy.rego`` only; pure text analysis, no engine.
+Conservative by construction: what is not recognised keeps more of the input or more rules;
+``tests/policy/test_policy_rego_scope*.py`` compare every verdict with the engine's over whole
+inputs, including the cases an adversarial review found against an earlier version. Called by
+``policy.rego`` only; pure text analysis, no engine.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,8 +195,8 @@ _ENDS = frozenset(["\n", ";", "}", "{"])
 
 def _binding_at(toks: list[Token], i: int) -> tuple[str, int] | None:
     """When ``toks[i]`` starts the collection of a binding — ``some [k,] v in REF`` / ``every [k,] v in
-    REF`` or ``v := REF[...]`` / ``v = REF[...]`` inside a rule body, ending the literal — the bound
-    variable and the index after REF; else None."""
+    REF`` or ``v := REF[...]`` inside a rule body, ending the literal — the bound variable and the
+    index after REF; else None. (``v = REF[...]`` may compare a ``v`` bound elsewhere: not a binding.)"""
     if toks[i].kind != "name" or i < 2:
         return None
     path, end = _chain(toks, i)
@@ -196,33 +205,31 @@ def _binding_at(toks: list[Token], i: int) -> tuple[str, int] | None:
     before = toks[i - 1].text
     if before == "in" and toks[i - 2].kind == "name" and _declared(toks, i - 2):
         return toks[i - 2].text, end
-    if (before in (":=", "=") and path and path[-1] == STAR and toks[i - 2].kind == "name"
+    if (before == ":=" and path and path[-1] == STAR and toks[i - 2].kind == "name"
             and toks[i - 2].depth > 0 and _is_root(toks, i - 2)
             and (i < 3 or toks[i - 3].text in ("\n", ";", "{"))):
         return toks[i - 2].text, end
     return None
 
 
-def _aliases(streams: list[list[Token]]) -> tuple[dict[str, list[list[str]]], set[str]]:
-    """Variables bound to members of ``input`` -> the paths they stand for, and the variables whose
-    value may also be compared whole (bound more than once, one of them by ``=``).
+def _aliases(streams: list[list[Token]]) -> dict[str, list[list[str]]]:
+    """Variables bound to members of ``input`` -> the paths they stand for (``STAR`` for the member).
 
     A binding (``_binding_at``) over an ``input`` reference or one through another such variable.
     Names are not scoped per rule: a name bound this way anywhere stands for all its paths
     everywhere, which only keeps more.
     """
-    bindings: list[tuple[str, str, list[str], str]] = []  # (variable, root, path + STAR, operator)
+    bindings: list[tuple[str, str, list[str]]] = []  # (variable, root, path + STAR)
     for toks in streams:
         for i in range(len(toks)):
             found = _binding_at(toks, i)
             if found is not None:
                 path, _ = _chain(toks, i)
-                star = [] if toks[i - 1].text in (":=", "=") else [STAR]
-                bindings.append((found[0], toks[i].text, path + star, toks[i - 1].text))
+                bindings.append((found[0], toks[i].text, path + ([] if toks[i - 1].text == ":=" else [STAR])))
     aliases: dict[str, list[list[str]]] = {}
     for _ in range(16):
         changed = False
-        for var, root, path, _op in bindings:
+        for var, root, path in bindings:
             bases = [[]] if root == "input" else aliases.get(root, [])
             for base in bases:
                 full = base + path
@@ -230,11 +237,7 @@ def _aliases(streams: list[list[Token]]) -> tuple[dict[str, list[list[str]]], se
                     aliases[var].append(full)
                     changed = True
         if not changed:
-            sites: dict[str, list[str]] = {}
-            for var, _root, _path, op in bindings:
-                sites.setdefault(var, []).append(op)
-            compared = {v for v, ops in sites.items() if len(ops) > 1 and "=" in ops}
-            return {v: p for v, p in aliases.items() if p}, compared
+            return {v: p for v, p in aliases.items() if p}
     raise _Opaque
 
 
@@ -242,11 +245,8 @@ def projection(sources: list[str]) -> Node:
     """The paths of ``input`` the sources can read (a ``whole`` root when not understood)."""
     try:
         streams = [tokens(s) for s in sources]
-        aliases, compared = _aliases(streams)
+        aliases = _aliases(streams)
         keep = Node()
-        for var in compared:
-            for path in aliases[var]:
-                keep.add(path, whole=True)
         for toks in streams:
             for i, tok in enumerate(toks):
                 if tok.kind != "name" or not _is_root(toks, i):
@@ -260,11 +260,13 @@ def projection(sources: list[str]) -> Node:
                 after = toks[end].text if end < len(toks) else "\n"
                 if not path and tok.text != "input" and (
                         (after in ("in", ",") and _declared(toks, i))
-                        or (after in (":=", "=") and end + 1 < len(toks) and _binding_at(toks, end + 1))):
+                        or (after == ":=" and end + 1 < len(toks) and _binding_at(toks, end + 1))):
                     continue  # the variable's own declaration or binding reads nothing
-                iterated = _binding_at(toks, i) is not None
+                binding = _binding_at(toks, i)
+                # a collection iterated by ``some``/``every`` keeps every member (its keys are read)
+                member = [STAR] if binding is not None and toks[i - 1].text == "in" else []
                 for root in roots:
-                    keep.add(root + path, whole=not iterated)
+                    keep.add(root + path + member, whole=binding is None)
         return keep
     except _Opaque:
         return Node(True)
@@ -284,7 +286,8 @@ class Body:
         """Whether the body can succeed for ``value``."""
         if not isinstance(value, dict):
             return self.kinds is None and not self.paths
-        if self.kinds is not None and value.get("kind") not in self.kinds:
+        kind = value.get("kind")
+        if self.kinds is not None and (not isinstance(kind, str) or kind not in self.kinds):
             return False
         return all(_defined(value, path) for path in self.paths)
 
@@ -313,7 +316,8 @@ class Rule:
 
 def _statements(toks: list[Token]) -> list[list[Token]]:
     """Top-level statements: runs of tokens starting at a depth-0 token that begins a line (line
-    breaks inside brackets kept, for splitting bodies into literals)."""
+    breaks inside brackets kept, for splitting bodies into literals); a line starting with ``}``,
+    ``else`` or ``{`` (another body of the same rule) continues the statement."""
     out: list[list[Token]] = []
     line_start = True
     for tok in toks:
@@ -322,7 +326,7 @@ def _statements(toks: list[Token]) -> list[list[Token]]:
                 out[-1].append(tok)
             line_start = True
             continue
-        if tok.depth == 0 and line_start and tok.text not in ("else", "}"):
+        if tok.depth == 0 and line_start and tok.text not in ("else", "}", "{"):
             out.append([])
         if out:
             out[-1].append(tok)
@@ -399,6 +403,8 @@ def _constants_of(rest: list[Token], constants: dict[str, frozenset[str]]) -> fr
 
 
 def _rule(st: list[Token], constants: dict[str, frozenset[str]]) -> Rule:
+    names = Counter(t.text for t in st if t.kind == "name")
+    constants = {k: v for k, v in constants.items() if names[k] <= 1}  # else bound in the rule: shadowed
     name = st[0].text
     ref_head = len(st) > 1 and st[1].text == "."
     top = st[0].depth
@@ -411,7 +417,7 @@ def _rule(st: list[Token], constants: dict[str, frozenset[str]]) -> Rule:
     i = 1
     while i < len(st):
         tok = st[i]
-        if tok.text == "{" and tok.depth == top and (st[i - 1].text in ("if", "]", ")") or (
+        if tok.text == "{" and tok.depth == top and (st[i - 1].text in ("if", "]", ")", "}") or (
                 st[i - 1].kind == "name" and st[i - 1].text not in _KEYWORDS)):
             end = _closing(st, i)
             literals: list[list[Token]] = [[]]
@@ -429,18 +435,42 @@ def _rule(st: list[Token], constants: dict[str, frozenset[str]]) -> Rule:
     return Rule(name, partial_set, tuple(bodies) if bodies else None)
 
 
+def _imported(statements: list[list[Token]]) -> set[str]:
+    """Names an ``import`` binds (``import data.lib.kinds`` -> ``kinds``; ``... as k`` -> ``k``)."""
+    return {st[-1].text for st in statements if st[0].text == "import" and st[-1].kind == "name"}
+
+
+def conflicts_possible(sources: list[str], is_rule: Any) -> bool:
+    """Whether a helper may fail with conflicting values: a complete rule or function other than a
+    deny/violation/warn rule defined more than once. Then every input is evaluated with the whole
+    package, as a policy error must surface even for inputs no rule applies to."""
+    try:
+        complete: Counter[str] = Counter()
+        for source in sources:
+            for st in _statements(tokens(source)):
+                if st[0].kind == "name" and st[0].text not in _KEYWORDS and not is_rule(st[0].text) \
+                        and not _rule(st, {}).partial_set:
+                    complete[st[0].text] += 1
+        return any(n > 1 for n in complete.values())
+    except _Opaque:
+        return True
+
+
 def rules_of(sources: list[str], is_rule: Any) -> list[Rule] | None:
     """Every definition of a rule ``is_rule(name)`` accepts in the sources (one package's files);
     None when a source cannot be read by this analysis (then every rule may apply to everything)."""
     try:
-        statements = [st for source in sources for st in _statements(tokens(source))]
-        constants = _constant_sets(statements)
+        per_file = [_statements(tokens(source)) for source in sources]
+        constants = _constant_sets([st for statements in per_file for st in statements])
         out: list[Rule] = []
-        for st in statements:
-            if st[0].text == "default" and len(st) > 1 and is_rule(st[1].text):
-                out.append(Rule(st[1].text, False, None))  # defined for every input
-            elif st[0].kind == "name" and st[0].text not in _KEYWORDS and is_rule(st[0].text):
-                out.append(_rule(st, constants))
+        for statements in per_file:
+            imported = _imported(statements)
+            visible = {k: v for k, v in constants.items() if k not in imported}
+            for st in statements:
+                if st[0].text == "default" and len(st) > 1 and is_rule(st[1].text):
+                    out.append(Rule(st[1].text, False, None))  # defined for every input
+                elif st[0].kind == "name" and st[0].text not in _KEYWORDS and is_rule(st[0].text):
+                    out.append(_rule(st, visible))
         return out
     except _Opaque:
         return None
@@ -464,31 +494,58 @@ def _binder(toks: list[Token], i: int) -> str | None:
 
 
 def _member_refs(toks: list[Token], key: str) -> list[tuple[int, list[str]]]:
-    """Every ``input`` reference under ``input[key]`` or a wildcard ``input[_]``: (index, path)."""
+    """Every ``input`` reference under ``input[key]``, a wildcard ``input[_]`` or ``input`` itself: (index, path)."""
     out = []
     for i, tok in enumerate(toks):
         if tok.text == "input" and _is_root(toks, i):
             path, _ = _chain(toks, i)
-            if path[:1] in ([key], [STAR]):
+            if path[:1] in ([key], [STAR], []):
                 out.append((i, path))
     return out
 
 
-def member_local(package_sources: list[str], other_sources: list[str], is_rule: Any, key: str) -> bool:
+def _reads_rules(toks: list[Token], package: str, rules: set[str]) -> bool:
+    """Whether the tokens name one of ``rules`` other than as a statement's head, or reach into the
+    package's documents through ``data`` (``data.<package>``, ``data[...]``, ``data`` whole)."""
+    first = package.split(".", maxsplit=1)[0]
+    for i, tok in enumerate(toks):
+        if tok.kind != "name":
+            continue
+        if tok.text in rules and not (i == 0 or (toks[i - 1].kind == "newline" and tok.depth == 0)):
+            return True
+        if tok.text == "data" and _is_root(toks, i):
+            after = toks[i + 1] if i + 1 < len(toks) else None
+            if after is None or after.text != "." or (i + 2 < len(toks) and toks[i + 2].text == first):
+                return True
+    return False
+
+
+def member_local(package: str, package_sources: list[str], other_sources: list[str], is_rule: Any,
+                 key: str) -> bool:
     """Whether the package's rules read ``input[key]`` (a mapping) one member at a time, so that
     evaluating the input split into parts of that mapping, and uniting the results, gives the
     results of the whole: every deny/violation/warn rule is a partial set (results unite); only
-    they read ``input[key]`` (no helper rule, function or other package); and each does so once, as
-    a top-level ``some k, v in input.<key>`` or ``v := input.<key>[k]`` of its body — no ``every``,
+    they read ``input[key]`` (no helper rule, function or other package) and no rule reads another
+    (a count of another rule's results would count one part); and each does so once, as a
+    top-level ``some k, v in input.<key>`` or ``v := input.<key>[k]`` of its body — no ``every``,
     no comprehension, no second member to compare with, no count of members.
     """
     try:
         if projection([*package_sources, *other_sources]).whole:
             return False
-        if any(_member_refs(tokens(source), key) for source in other_sources):
+        if conflicts_possible([*package_sources, *other_sources], is_rule):
             return False
-        for source in package_sources:
-            for st in _statements(tokens(source)):
+        streams = [tokens(source) for source in package_sources]
+        rules = {st[0].text for toks in streams for st in _statements(toks)
+                 if st[0].kind == "name" and st[0].text not in _KEYWORDS and is_rule(st[0].text)}
+        for source in other_sources:
+            toks = tokens(source)
+            if _member_refs(toks, key) or _reads_rules(toks, package, rules):
+                return False
+        for toks in streams:
+            if _reads_rules(toks, package, rules):
+                return False
+            for st in _statements(toks):
                 if st[0].text == "default" and len(st) > 1 and is_rule(st[1].text):
                     return False  # a complete rule, defined for every part
                 refs = _member_refs(st, key)
