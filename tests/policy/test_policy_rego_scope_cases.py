@@ -1,5 +1,6 @@
 """Regression cases for ``policy.rego_scope``: policies and inputs where an earlier version of the
-analysis changed a verdict (found by an adversarial review). Each must give exactly what the
+analysis changed a verdict or hid an error (found by two adversarial reviews), and constructs
+they tried that held. Each must give exactly what the
 engine gives over the whole input and the whole package — or fail the same way."""
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ def _modules(n: int, jobs_below: int | None = None) -> dict[str, Any]:
     return {f"m{i:03d}": {"kind": "job" if (i % 2 if jobs_below is None else i < jobs_below) else "service"}
             for i in range(n)}
 
+
+NESTED = [{'kind': 'Pod', 'a': [{'items': [{'env': {'SECRET': {'v': 1}}}]}],
+           'spec': {'containers': {'c1': {'env': {'K': {'x': 1}}}}}}]
 
 PROBES: list[tuple[str, str, dict[str, str], list[Any]]] = [
     ('some_k_v_unread', 'main', {'p.rego': """package main
@@ -362,6 +366,803 @@ warn contains "only allowed annotations" if {
 }
 """},
      [{"kind": "Pod", "metadata": {"annotations": {"bad": "1"}}}]),
+    # a second review, against the fixed analysis
+    ('complete_once_multi', 'main', {'p.rego': """package main
+
+import rego.v1
+
+h := v if {
+\tsome v in input.vals
+}
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 'vals': [1, 2]}]),
+    ('partial_obj_conflict', 'main', {'p.rego': """package main
+
+import rego.v1
+
+h[k] := v if {
+\tsome v in input.vals
+\tk := "a"
+}
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 'vals': [1, 2]}]),
+    ('div_zero_helper', 'main', {'p.rego': """package main
+
+import rego.v1
+
+h := 1 / input.zero
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 'zero': 0}]),
+    ('div_zero_before_guard', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tx := 1 / input.zero
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 'zero': 0}]),
+    ('to_number_helper', 'main', {'p.rego': """package main
+
+import rego.v1
+
+h := to_number(input.s)
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 's': 'abc'}]),
+    ('fn_multi_out', 'main', {'p.rego': """package main
+
+import rego.v1
+
+f(x) := v if {
+\tsome v in x
+}
+
+h := f(input.vals)
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 'vals': [1, 2]}]),
+    ('cont_const', 'main', {'p.rego': """package main
+
+import rego.v1
+
+workload := {"A"}
+\t| {"B"}
+
+deny contains "x" if {
+\tinput.kind in workload
+}
+"""},
+     [{'kind': 'B'}]),
+    ('cont_alias', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tv := input.x[_]
+\t\t== {}
+\tv
+}
+"""},
+     [{'kind': 'B', 'x': [{'a': 1}]}]),
+    ('pkg_bracket_sub', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+""", 's.rego': """package main["deny_sub"]
+
+import rego.v1
+
+reason := "sub"
+"""},
+     [{'kind': 'Pod'}]),
+    ('cont_in_union', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind in {"A"}
+\t\t| {"B"}
+}
+"""},
+     [{'kind': 'B'}]),
+    ('cont_eq_plus', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind == "A"
+\t\t+ 0
+}
+"""},
+     [{'kind': 'B'}]),
+    ('admitted_complete_multi', 'main', {'p.rego': """package main
+
+import rego.v1
+
+h := v if {
+\tsome v in input.vals
+}
+
+deny contains "pod" if {
+\tinput.kind == "Pod"
+}
+"""},
+     [{'kind': 'Pod', 'vals': [1, 2]}]),
+    ('not_newline', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "not A" if {
+\tnot
+\t\tinput.kind == "A"
+}
+"""},
+     [{'kind': 'B'}]),
+    ('assign_newline', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tis_a :=
+\t\tinput.kind == "A"
+\tmsg := sprintf("%v", [is_a])
+}
+"""},
+     [{'kind': 'B'}]),
+    ('eq_newline_false', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "not A" if {
+\tfalse ==
+\t\tinput.kind == "A"
+}
+"""},
+     [{'kind': 'B'}]),
+    ('or_union_newline', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind in {"A"} |
+\t\t{"B"}
+}
+"""},
+     [{'kind': 'B'}]),
+    ('guard_after_conflict_fn', 'main', {'p.rego': """package main
+
+import rego.v1
+
+f(x) := v if {
+\tsome v in x
+}
+
+deny_b contains "b" if {
+\ty := f(input.vals)
+\tinput.kind == "B"
+}
+
+deny contains "a" if {
+\tinput.kind == "A"
+}
+"""},
+     [{'kind': 'A', 'vals': [1, 2]}]),
+    ('unify_newline', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\t[a, b] =
+\t\t[input.kind == "A", 1]
+\tnot a
+}
+"""},
+     [{'kind': 'B'}]),
+    ('shadow_input_orig', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tsome input in [{"kind": "Service"}]
+\tinput.kind == "Service"
+}
+"""},
+     [{'kind': 'Pod'}]),
+    ('shadow_input_assign', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput := {"kind": "Service"}
+\tinput.kind == "Service"
+}
+"""},
+     [{'kind': 'Pod'}]),
+    ('shadow_input_head', 'main', {'p.rego': """package main
+
+deny[input] {
+\tinput := {"kind": "Service"}
+\tinput.kind == "Service"
+}
+"""},
+     [{'kind': 'Pod'}]),
+    ('same_line_rule', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "a" if {
+\tinput.kind == "A"
+} warn contains "w" if { true }
+"""},
+     [{'kind': 'B'}]),
+    ('same_line_rule2', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "a" if {
+\ttrue
+} warn contains "w" if { true }
+"""},
+     [{'kind': 'B'}]),
+    ('semicolon_rule', 'main', {'p.rego': """package main
+
+import rego.v1
+
+x := 1; deny contains "b" if { true }
+"""},
+     [{'kind': 'B'}]),
+    ('some_input_kv', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tsome _, input in {"a": {"kind": "Service"}}
+\tinput.kind == "Service"
+}
+"""},
+     [{'kind': 'Pod'}]),
+    ('if_set_literal', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {input.kind == "A"} == {false}
+"""},
+     [{'kind': 'B'}]),
+    ('semicolon_conflict', 'main', {'p.rego': """package main
+
+import rego.v1
+
+h := 1 if input.a; h := 2 if input.b
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+"""},
+     [{'kind': 'Pod', 'a': True, 'b': True}]),
+    ('pkg_space_sub', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+""", 's.rego': """package main .deny_sub
+
+import rego.v1
+
+reason := "sub"
+"""},
+     [{'kind': 'Pod'}]),
+    ('pkg_data_bracket', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+""", 's.rego': """package data.main.deny_sub
+
+import rego.v1
+
+reason := "sub"
+"""},
+     [{'kind': 'Pod'}]),
+    ('pkg_raw_bracket', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "never" if {
+\tinput.kind == "Never"
+}
+""", 's.rego': """package main[`deny_sub`]
+
+import rego.v1
+
+reason := "sub"
+"""},
+     [{'kind': 'Pod'}]),
+    ('head_split_lines', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "a" if {
+\tinput.kind == "A"
+}
+
+warn
+\tcontains "w" if { true }
+"""},
+     [{'kind': 'B'}]),
+    ('shadow_input_arr', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\t[input] := [{"kind": "Service"}]
+\tinput.kind == "Service"
+}
+"""},
+     [{'kind': 'Pod'}]),
+    ('shadow_input_compr', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind == "Service"
+\tinput := 1
+}
+"""},
+     [{'kind': 'Pod'}]),
+    ('with_next_line', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind == "A"
+\t\twith input.kind as "A"
+}
+"""},
+     [{'kind': 'B'}]),
+    ('with_next_line_const', 'main', {'p.rego': """package main
+
+import rego.v1
+
+kinds := {"A"}
+
+deny contains "x" if {
+\tinput.kind in kinds
+\t\twith kinds as {"B"}
+}
+"""},
+     [{'kind': 'B'}]),
+    ('with_next_line_data', 'main', {'p.rego': """package main
+
+import rego.v1
+
+kinds := {"A"}
+
+deny contains "x" if {
+\tinput.kind in kinds
+\t\twith data.main.kinds as {"B"}
+}
+"""},
+     [{'kind': 'B'}]),
+    ('two_rules_one_empty', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "a" if {
+\tinput.kind == "A"
+}
+
+warn contains "w" if {
+\tinput.kind == "A"
+\tinput.x
+}
+"""},
+     [{'kind': 'A', 'x': False}]),
+    ('assign_cont_index', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tv := input.x[_]
+\t\t[0]
+\tmsg := v.name
+}
+"""},
+     [{'kind': 'B', 'x': [[{'name': 'n'}]]}]),
+    ('assign_cont_dot', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tv := input.x[_]
+\t\t.inner
+\tmsg := v.name
+}
+"""},
+     [{'kind': 'B', 'x': [{'inner': {'name': 'n'}}]}]),
+    ('some_cont_dot', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tsome v in input.x
+\t\t.inner
+\tmsg := v.name
+}
+"""},
+     [{'kind': 'B', 'x': {'inner': [{'name': 'n'}]}}]),
+    ('some_cont_pipe', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tsome v in input.x
+\t\t| {"q"}
+\tmsg := v
+}
+"""},
+     [{'kind': 'B', 'x': ['a']}]),
+    ('some_cont_dot_obj', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tsome v in input.x
+\t\t.inner
+\tmsg := v.name
+}
+"""},
+     [{'kind': 'B', 'x': {'inner': {'k': {'name': 'n'}}}}]),
+    ('cont_dot_kind', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.spec
+\t\t.kind == "A"
+}
+"""},
+     [{'kind': 'B', 'spec': {'kind': 'A'}}]),
+    ('cont_dot_kind2', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind == input
+\t\t.spec.kind
+}
+"""},
+     [{'kind': 'B', 'spec': {'kind': 'B'}}]),
+    ('import_bracket', 'main', {'p.rego': """package main
+
+import rego.v1
+
+import data.lib["workload"]
+
+deny contains "x" if {
+\tinput.kind in workload
+}
+""", 'lib.rego': """package lib
+
+import rego.v1
+
+workload := {"B"}
+""", 'k.rego': """package main
+
+import rego.v1
+
+workload := {"A"}
+"""},
+     [{'kind': 'B'}]),
+    ('import_plain_other_file', 'main', {'p.rego': """package main
+
+import rego.v1
+
+import data.lib.workload
+
+deny contains "x" if {
+\tinput.kind in workload
+}
+""", 'lib.rego': """package lib
+
+import rego.v1
+
+workload := {"B"}
+""", 'k.rego': """package main
+
+import rego.v1
+
+workload := {"A"}
+"""},
+     [{'kind': 'B'}]),
+    ('import_bracket2', 'main', {'p.rego': """package main
+
+import rego.v1
+
+import data.lib["workload"]
+
+deny contains "x" if {
+\tinput.kind in workload
+}
+""", 'lib.rego': """package lib
+
+import rego.v1
+
+workload contains "B"
+""", 'k.rego': """package main
+
+import rego.v1
+
+workload := {"A"}
+"""},
+     [{'kind': 'B'}]),
+    ('nest3', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains k if {
+\tsome c in input.a
+\td := c.items[_]
+\tsome k, v in d.env
+}
+"""},
+     NESTED),
+    ('nest_kv_bare', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains k if {
+\tsome c in input.a
+\tsome k, v in c
+}
+"""},
+     NESTED),
+    ('nest_every_alias', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "all empty" if {
+\tsome c in input.a
+\tevery i in c.items { count(i.env) == 0 }
+}
+"""},
+     NESTED),
+    ('nest_obj_count', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tc := input.spec.containers[_]
+\tsome k, v in c.env
+\tcount(v) == 1
+}
+"""},
+     NESTED),
+    ('alias_key_use', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains k if {
+\tsome k, c in input.spec.containers
+\tsome e, _ in c.env
+\tinput.spec.containers[k].env[e].x == 1
+}
+"""},
+     NESTED),
+    ('alias_reassign_key', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tsome i, c in input.a
+\tj := i
+\tmsg := json.marshal(input.a[j])
+}
+"""},
+     NESTED),
+    ('alias_via_every_kv', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "ok" if {
+\tevery _, c in input.spec.containers { some _, e in c.env; e.x == 1 }
+}
+"""},
+     NESTED),
+    ('alias_compr_obj', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tm := {k: c | some k, c in input.spec.containers}
+\tmsg := json.marshal(m)
+}
+"""},
+     NESTED),
+    ('alias_compr_obj2', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tm := {k: c.env | some k, c in input.spec.containers}
+\tmsg := json.marshal(m)
+}
+"""},
+     NESTED),
+    ('alias_compr_set_field', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains msg if {
+\tm := {c.env.K | some c in input.spec.containers}
+\tmsg := json.marshal(m)
+}
+"""},
+     NESTED),
+    ('alias_in_membership', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tsome c in input.a
+\tsome i in c.items
+\ti in input.a[_].items
+}
+"""},
+     NESTED),
+    ('unused_dict_binding', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains k if {
+\tv := input.spec.containers[k]
+}
+"""},
+     NESTED),
+    ('unused_dict_binding_len', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tv := input.spec.containers[_]
+\tv.env
+\tcount(input.spec.containers.c1) == 1
+}
+"""},
+     NESTED),
+    ('unicode_key', 'main', {'p.rego': """package main
+
+import rego.v1
+
+# a "quote' and `tick
+deny contains "x" if {
+\tinput.metadata.labels["caf\\u00e9.io/ü"] == "é"
+}
+"""},
+     [{'kind': 'A', 'metadata': {'labels': {'café.io/ü': 'é', 'z': 1}}}]),
+    ('raw_key', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.metadata[`a\\b`] == 1
+}
+"""},
+     [{'kind': 'A', 'metadata': {'a\\b': 1}}]),
+    ('kind_num', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind == 1
+}
+"""},
+     [{'kind': 1}]),
+    ('not_kind', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tnot input.kind == "A"
+}
+"""},
+     [{'kind': 'B'}, {}]),
+    ('kind_ne', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind != "A"
+}
+"""},
+     [{'kind': 'B'}, {}]),
+    ('not_path_absent', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tinput.kind == "A"
+\tnot input.spec.x
+}
+"""},
+     [{'kind': 'A', 'spec': {'y': 1}}]),
+    ('fn_param_shadow', 'main', {'p.rego': """package main
+
+import rego.v1
+
+workload := {"A"}
+
+f(workload) := true if { workload == 1 }
+
+deny contains "x" if {
+\tinput.kind in workload
+}
+"""},
+     [{'kind': 'B'}, {'kind': 'A'}]),
+    ('comment_hash_in_string', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "# not comment" if {
+\tinput.kind == "A#B"
+}
+"""},
+     [{'kind': 'A#B'}]),
+    ('kind_in_array_const', 'main', {'p.rego': """package main
+
+import rego.v1
+
+k = ["A", "B"]
+
+deny contains "x" if {
+\tinput.kind in k
+}
+"""},
+     [{'kind': 'B'}]),
+    ('every_kind', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\tevery k in ["A"] { input.kind == k }
+}
+"""},
+     [{'kind': 'B'}]),
+    ('kind_eq_rev', 'main', {'p.rego': """package main
+
+import rego.v1
+
+deny contains "x" if {
+\t"A" == input.kind
+}
+"""},
+     [{'kind': 'A'}]),
 ]
 
 

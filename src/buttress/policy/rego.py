@@ -44,6 +44,8 @@ from buttress.policy.rego_scope import Node, Rule, conflicts_possible, member_lo
 
 PACKAGES = ("blueprint", "main")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+_PLAIN_PACKAGE = re.compile(r"^\s*package\s+[A-Za-z_][\w.]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+"""A package line the scope analysis reads (not ``package a["b"]`` or ``package a .b``)."""
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn|test)_?\w*)\b", re.MULTILINE)
 SCOPE_VERSION = "2"
 """Bumped when ``rego_scope`` changes what it keeps of an input: part of every verdict's cache key."""
@@ -200,8 +202,9 @@ class PolicySet:
 
     def _sources(self, package: str) -> tuple[list[str], list[str]]:
         """The sources of ``package`` (with its subpackages, which its document holds) and the others."""
-        mine = [f.source for f in self.files if f.package == package or f.package.startswith(package + ".")]
-        return mine, [f.source for f in self.files if f.source not in mine]
+        def inside(f: RegoFile) -> bool:
+            return f.package == package or f.package.startswith(package + ".")
+        return [f.source for f in self.files if inside(f)], [f.source for f in self.files if not inside(f)]
 
     def scope(self, package: str) -> tuple[Node, list[Rule] | None]:
         """What of an input the policies can read, and the package's deny/violation/warn rule
@@ -212,9 +215,10 @@ class PolicySet:
             mine = self._sources(package)[0]
             everything = [f.source for f in self.files]
             subpackages = any(f.package.startswith(package + ".") for f in self.files)
-            rules = None if subpackages or conflicts_possible(everything, rule_severity) \
+            plain = all(_PLAIN_PACKAGE.search(f.source) for f in self.files)
+            rules = None if subpackages or not plain or conflicts_possible(everything, rule_severity) \
                 else rules_of(mine, rule_severity)
-            self._scopes[package] = (projection(everything), rules)
+            self._scopes[package] = (projection(everything) if plain else Node(True), rules)
         return self._scopes[package]
 
     def _query(self, package: str, value: Any) -> Query:

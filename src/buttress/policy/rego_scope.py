@@ -24,6 +24,13 @@ input's size, so ``PolicySet.evaluate`` asks the engine less, without changing a
 - **Splitting** (``member_local``): a blueprint input whose rules read its modules one at a time is
   evaluated in parts, and the results united.
 
+Errors: a helper that may yield conflicting values (defined twice, or its value one of several
+solutions) turns skipping off, so that conflict errors surface as the engine reports them. A
+built-in failing at run time surfaces for every input that is evaluated; for an input no rule
+can apply to the engine is not run, so such a failure, which could not change a verdict, is not
+reported for it. Sources the tokenizer cannot read with confidence — a line break where rego-cpp
+may continue the expression, two statements on one line, ``input`` rebound — are "not understood".
+
 Conservative by construction: what is not recognised keeps more of the input or more rules;
 ``tests/policy/test_policy_rego_scope*.py`` compare every verdict with the engine's over whole
 inputs, including the cases an adversarial review found against an earlier version. Called by
@@ -67,10 +74,24 @@ class Token:
     depth: int
 
 
+_CONTINUES_AFTER = frozenset([":=", "==", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "%", "&", "|", ",",
+                              ".", ":", ";", "not", "in", "with", "as", "some", "every", "contains", "if", "else",
+                              "default"])
+_CONTINUES_BEFORE = frozenset([":=", "==", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "%", "&", "|", ",",
+                               ".", ":", "with", "as", "in", "else"])
+_BODY_AFTER = frozenset(["if", "else", "]", ")", "}"])
+
+
 def tokens(source: str) -> list[Token]:
-    """The tokens of a Rego source, comments and spaces dropped, line breaks kept (they end literals)."""
+    """The tokens of a Rego source, comments and spaces dropped, line breaks kept (they end literals).
+
+    Raises ``_Opaque`` where a line break directly inside a rule body (or between statements) may
+    not end an expression — the line ends with an operator or keyword, or the next starts with one
+    (rego-cpp carries the expression over) — and where ``input`` is bound or shadowed."""
     out: list[Token] = []
     depth, pos = 0, 0
+    bodies: list[bool] = []  # per open bracket: whether it is a rule (or every) body
+    breaks: list[int] = []  # indices of line breaks that would end a literal
     while pos < len(source):
         m = _TOKEN.match(source, pos)
         if m is None:
@@ -82,9 +103,25 @@ def tokens(source: str) -> list[Token]:
         text = m.group()
         if kind == "op" and text in _CLOSE:
             depth -= 1
+            if bodies:
+                bodies.pop()
+        if kind == "newline" and (not bodies or bodies[-1]):
+            breaks.append(len(out))
         out.append(Token("string" if kind == "raw" else kind, text, depth))
         if kind == "op" and text in _OPEN:
+            before = out[-2] if len(out) > 1 else None
+            bodies.append(text == "{" and before is not None and (
+                before.text in _BODY_AFTER or (before.kind == "name" and before.text not in _KEYWORDS)))
             depth += 1
+    for i in breaks:
+        prev = next((t for t in reversed(out[:i]) if t.kind != "newline"), None)
+        following = next((t for t in out[i + 1:] if t.kind != "newline"), None)
+        if (prev is not None and prev.text in _CONTINUES_AFTER and prev.kind != "string") or (
+                following is not None and following.text in _CONTINUES_BEFORE and following.kind != "string"):
+            raise _Opaque
+    for i, tok in enumerate(out):
+        if tok.text == "input" and tok.kind == "name" and i + 1 < len(out) and out[i + 1].text in (":=", "=", "]", ","):
+            raise _Opaque  # ``input := ...``, ``deny[input]``, ``[input, x] := ...``: input rebound
     return out
 
 
@@ -320,7 +357,13 @@ def _statements(toks: list[Token]) -> list[list[Token]]:
     ``else`` or ``{`` (another body of the same rule) continues the statement."""
     out: list[list[Token]] = []
     line_start = True
+    previous: Token | None = None
     for tok in toks:
+        if tok.depth == 0 and (tok.text == ";" or (
+                previous is not None and previous.text == "}" and previous.depth == 0
+                and tok.kind == "name" and tok.text not in ("else", "if"))):
+            raise _Opaque  # two statements on one line
+        previous = tok
         if tok.kind == "newline":
             if out and tok.depth > 0:
                 out[-1].append(tok)
@@ -436,20 +479,52 @@ def _rule(st: list[Token], constants: dict[str, frozenset[str]]) -> Rule:
 
 
 def _imported(statements: list[list[Token]]) -> set[str]:
-    """Names an ``import`` binds (``import data.lib.kinds`` -> ``kinds``; ``... as k`` -> ``k``)."""
-    return {st[-1].text for st in statements if st[0].text == "import" and st[-1].kind == "name"}
+    """Names an ``import`` binds (``import data.lib.kinds`` -> ``kinds``; ``... as k`` -> ``k``);
+    ``_Opaque`` for an import ending otherwise (``import data.lib["kinds"]``)."""
+    imports = [st for st in statements if st[0].text == "import"]
+    if any(st[-1].kind != "name" for st in imports):
+        raise _Opaque
+    return {st[-1].text for st in imports}
+
+
+def _single_valued(st: list[Token]) -> bool:
+    """Whether a rule or function statement yields at most one value for an input (so it cannot fail
+    with conflicting values): a partial set; a rule or function whose value is ``true`` (no ``:=``
+    or ``=`` in the head) or a literal; or, without a body, a value that iterates nothing."""
+    if _rule(st, {}).partial_set:
+        return True
+    top = st[0].depth
+    head_end = next((i for i, t in enumerate(st) if t.depth == top and (
+        t.text == "if" or (t.text == "{" and i > 0 and st[i - 1].text in ("]", ")"))
+        or (t.text == "{" and i > 0 and st[i - 1].kind == "name" and st[i - 1].text not in _KEYWORDS))), len(st))
+    head = st[:head_end]
+    eq = next((i for i, t in enumerate(head) if t.depth == top and t.text in (":=", "=")), None)
+    if eq is None:
+        return True
+    value = head[eq + 1:]
+    if head_end < len(st):  # a body: the value may be any of its solutions
+        return len(value) == 1 and (value[0].kind in ("string", "number") or value[0].text in ("true", "false", "null"))
+    for j, t in enumerate(value):
+        if t.text == "[" and j > 0 and (value[j - 1].kind == "name" or value[j - 1].text in ("]", ")")):
+            inner = value[j + 1:_closing(value, j)]
+            if not (len(inner) == 1 and inner[0].kind in ("string", "number")):
+                return False  # ``input.vals[_]``: one value per member
+    return True
 
 
 def conflicts_possible(sources: list[str], is_rule: Any) -> bool:
-    """Whether a helper may fail with conflicting values: a complete rule or function other than a
-    deny/violation/warn rule defined more than once. Then every input is evaluated with the whole
-    package, as a policy error must surface even for inputs no rule applies to."""
+    """Whether a helper may fail with conflicting values: a complete rule, function or partial object
+    other than a deny/violation/warn rule that may yield several values, or is defined more than
+    once. Then every input is evaluated with the whole package, so that the error surfaces."""
     try:
         complete: Counter[str] = Counter()
         for source in sources:
             for st in _statements(tokens(source)):
-                if st[0].kind == "name" and st[0].text not in _KEYWORDS and not is_rule(st[0].text) \
-                        and not _rule(st, {}).partial_set:
+                if st[0].kind != "name" or st[0].text in _KEYWORDS or is_rule(st[0].text):
+                    continue
+                if not _single_valued(st):
+                    return True
+                if not _rule(st, {}).partial_set:
                     complete[st[0].text] += 1
         return any(n > 1 for n in complete.values())
     except _Opaque:
