@@ -83,6 +83,16 @@ big if count(input.metadata.labels) > 3
 """
 
 
+def _load(tmp_path: Path, sources: dict[str, str]) -> Any:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    for name, text in sources.items():
+        (folder / name).write_text(text)
+    policies = load_policies([(folder, "p")])
+    assert policies is not None
+    return policies
+
+
 def _engine_verdicts(policies: Any, package: str, inputs: list[Any]) -> list[list[tuple[str, str, str, str | None]]]:
     engine = rego_batch.Engine([(f.display, f.source) for f in policies.files], package)
     out = engine.run([(None, v) for v in inputs])
@@ -124,12 +134,7 @@ def _objects(fraud: Path) -> list[Any]:
 ], ids=["benchmark", "conftest-classic", "conftest-v1", "shapes", "tricky"])
 def test_projected_and_filtered_verdicts_equal_the_engine_on_whole_inputs(
         sources: dict[str, str], fraud: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    for name, text in sources.items():
-        (folder / name).write_text(text)
-    policies = load_policies([(folder, "p")])
-    assert policies is not None
+    policies = _load(tmp_path, sources)
     inputs = _objects(fraud)
     expected = _engine_verdicts(policies, "main", inputs)
     got = policies.evaluate("main", inputs)
@@ -229,12 +234,7 @@ def _generated(tmp_path: Path, n: int) -> Any:
 ], ids=["benchmark", "example", "classic"])
 def test_blueprint_inputs_split_by_module_give_the_same_verdicts(sources: dict[str, str], tmp_path: Path) -> None:
     from buttress.app.check import blueprint_input
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    for name, text in sources.items():
-        (folder / name).write_text(text)
-    policies = load_policies([(folder, "p")])
-    assert policies is not None
+    policies = _load(tmp_path, sources)
     validated = _generated(tmp_path, 130)
     inputs = [blueprint_input(validated.blueprint, env) for env in validated.environments.values()]
     for value in inputs:  # make every rule fire somewhere

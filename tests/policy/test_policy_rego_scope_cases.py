@@ -20,6 +20,10 @@ def _modules(n: int, jobs_below: int | None = None) -> dict[str, Any]:
             for i in range(n)}
 
 
+WORKLOADS = {"lib.rego": 'package lib\n\nimport rego.v1\n\nworkload := {"B"}\n',
+             "k.rego": 'package main\n\nimport rego.v1\n\nworkload := {"A"}\n'}
+"""A library's kind set and a same-named constant of package main (imports must pick the right one)."""
+
 NESTED = [{'kind': 'Pod', 'a': [{'items': [{'env': {'SECRET': {'v': 1}}}]}],
            'spec': {'containers': {'c1': {'env': {'K': {'x': 1}}}}}}]
 
@@ -868,17 +872,7 @@ import data.lib["workload"]
 deny contains "x" if {
 \tinput.kind in workload
 }
-""", 'lib.rego': """package lib
-
-import rego.v1
-
-workload := {"B"}
-""", 'k.rego': """package main
-
-import rego.v1
-
-workload := {"A"}
-"""},
+""", **WORKLOADS},
      [{'kind': 'B'}]),
     ('import_plain_other_file', 'main', {'p.rego': """package main
 
@@ -889,17 +883,7 @@ import data.lib.workload
 deny contains "x" if {
 \tinput.kind in workload
 }
-""", 'lib.rego': """package lib
-
-import rego.v1
-
-workload := {"B"}
-""", 'k.rego': """package main
-
-import rego.v1
-
-workload := {"A"}
-"""},
+""", **WORKLOADS},
      [{'kind': 'B'}]),
     ('import_bracket2', 'main', {'p.rego': """package main
 
