@@ -22,6 +22,7 @@ from buttress.policy import waivers
 from buttress.policy.catalog import BY_ID, for_profile
 from buttress.policy.catalog_doc import FRAMEWORKS
 from buttress.render.common.labels import oncall, owner
+from buttress.render.common.promotion import promotion_rules
 from buttress.render.graph import graph_data
 from buttress.render.signals.slo import number, slos_of
 from buttress.render.site import site_files
@@ -83,19 +84,11 @@ def _slos(env: Environment) -> list[dict[str, Any]]:
 
 def _environments(bp: Blueprint) -> list[dict[str, Any]]:
     out = []
-    for name, env in bp.spec.environments.items():
-        promotion = env.promotion
-        approvals = promotion.approvals if promotion else None
-        window = promotion.window if promotion else None
-        overrides = (bp.document.data["environments"][name] or {}).get("overrides") or {}
-        out.append({
-            "name": name, "namespace": str(env.namespace), "region": env.region, "enforcement": env.enforcement,
-            "from": promotion.from_ if promotion else None,
-            "approvals": approvals.count if approvals else 0, "roles": list(approvals.roles) if approvals else [],
-            "soak": str(promotion.soak) if promotion and promotion.soak else None,
-            "window": f"{', '.join(window.days)} {window.hours} ({window.timezone})" if window else None,
-            "overrides": {m: sorted(keys or {}) for m, keys in overrides.items()},
-        })
+    for rules in promotion_rules(bp):
+        env = bp.spec.environments[rules["name"]]
+        overrides = (bp.document.data["environments"][rules["name"]] or {}).get("overrides") or {}
+        out.append({**rules, "namespace": str(env.namespace), "region": env.region,
+                    "overrides": {m: sorted(keys or {}) for m, keys in overrides.items()}})
     return out
 
 

@@ -14,29 +14,12 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
+from buttress.render.common.promotion import promotion_rules
 from buttress.render.common.templates import templates
 from buttress.render.signals.alerts import alerts_of, backup_schedule_name, dashboard_uid, runbook_path
 from buttress.render.signals.slo import number, slos_of
 
 _TEMPLATES = templates("buttress.render.runbooks")
-
-
-def _approvals(bp: Blueprint) -> list[dict[str, Any]]:
-    """Who approves a change reaching each environment."""
-    out = []
-    for name, env in bp.spec.environments.items():
-        promotion = env.promotion
-        approvals = promotion.approvals if promotion else None
-        window = promotion.window if promotion else None
-        out.append({
-            "name": name, "enforcement": env.enforcement,
-            "source": promotion.from_ if promotion else None,
-            "count": approvals.count if approvals else 0,
-            "roles": ", ".join(approvals.roles) if approvals and approvals.roles else "",
-            "soak": str(promotion.soak) if promotion and promotion.soak else None,
-            "window": f"{', '.join(window.days)} {window.hours} {window.timezone}" if window else None,
-        })
-    return out
 
 
 def _workload(module: ResolvedModule) -> str:
@@ -78,12 +61,12 @@ def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModu
 
 def render_runbook(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> str:
     """The Markdown runbook of one module."""
-    return _TEMPLATES.get_template("runbook.md.j2").render(_context(bp, env, graph, module, _approvals(bp)))
+    return _TEMPLATES.get_template("runbook.md.j2").render(_context(bp, env, graph, module, promotion_rules(bp)))
 
 
 def render_runbooks(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
     """One runbook per module (the template loaded, and the approvals table built, once)."""
     template = _TEMPLATES.get_template("runbook.md.j2")
-    approvals = _approvals(bp)
+    approvals = promotion_rules(bp)
     return {runbook_path(name): template.render(_context(bp, env, graph, m, approvals)).encode()
             for name, m in env.modules.items()}
