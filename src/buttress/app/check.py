@@ -12,6 +12,7 @@ and enforcement treatment. Called by ``buttress check``, ``buttress render`` and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -169,7 +170,7 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
         # Rego starts first and runs in the background (worker processes, when large) while this
         # process renders and runs the built-in controls: the blueprint package needs no render.
         inputs = [blueprint_input(bp, validated.environments[name]) for name in names]
-        on_blueprint = policies.submit("blueprint", inputs) if policies is not None else None
+        on_blueprint = functools.cache(policies.submit("blueprint", inputs)) if policies is not None else None
         for name in names:
             env, graph = validated.environments[name], validated.graphs[name]
             rendered[name] = objects(name) if objects is not None else render_objects(bp, env, graph)

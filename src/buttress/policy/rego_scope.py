@@ -524,7 +524,7 @@ def conflicts_possible(sources: list[str], is_rule: Any) -> bool:
                     continue
                 if not _single_valued(st):
                     return True
-                if not _rule(st, {}).partial_set:
+                if not _rule(st, {}).partial_set:  # a complete rule or function: two definitions may conflict
                     complete[st[0].text] += 1
         return any(n > 1 for n in complete.values())
     except _Opaque:
