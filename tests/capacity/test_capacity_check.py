@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,9 @@ from buttress.app.check import check
 from buttress.app.validate import Validated, validate
 from buttress.capacity import plan
 from buttress.capacity.inputs import AutoscaleTarget
+from buttress.capacity.ramp import RampShape
 from buttress.capacity.replay import breach_seconds
-from buttress.capacity.simulation import RampShape, simulate
+from buttress.capacity.simulation import simulate
 from buttress.errors import BlueprintError
 
 AT = dt.date(2026, 12, 1)
@@ -182,3 +185,11 @@ def test_the_screen_simulates_only_modules_that_could_break_their_objective(
 def _line_of(folder: Path, text: str) -> int:
     lines = (folder / "blueprint.yaml").read_text().splitlines()
     return next(i + 1 for i, line in enumerate(lines) if line.strip() == text)
+
+
+def test_check_screens_capacity_without_importing_numpy() -> None:
+    # numpy takes longer to import than the screen of a 1,000-module blueprint; only a simulation needs it
+    code = ("import sys; import buttress.cli.main, buttress.app.check, buttress.app.capacity_check; "
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -229,3 +229,24 @@ def test_large_batches_run_in_worker_processes_with_the_same_verdicts(tmp_path: 
     sequential = load_policies([(tmp_path, "p")])
     assert sequential is not None
     assert [sequential.evaluate("main", [o])[0] for o in objects[:50]] == verdicts[:50]
+
+
+def test_a_batch_waits_for_inputs_an_earlier_batch_is_evaluating(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "k8s.rego").write_text(MAIN_POLICY)
+    objects = [{"kind": "Deployment", "metadata": {"name": f"d{i}", "labels": {"team": "x"} if i % 2 else {}}}
+               for i in range(600)]
+    monkeypatch.setattr(rego, "PARALLEL_MIN", 10_000)
+    policies = load_policies([(tmp_path, "p")])
+    assert policies is not None
+    try:
+        # three environments with the same objects (and one of their own), submitted before any is waited for
+        waiters = [policies.submit("main", [*objects, {**objects[1], "metadata": {"name": f"only-{e}"}}])
+                   for e in ("dev", "staging", "prod")]
+        results = [waiter() for waiter in reversed(waiters)][::-1]
+    finally:
+        policies.close()
+    assert policies.evaluations == 600 + 3
+    assert results[0][:600] == results[1][:600] == results[2][:600]
+    assert [v.message for v in results[2][600]] == ["only-prod has no team label"]
+    assert [len(v) for v in results[0][:4]] == [1, 0, 1, 0]

@@ -8,7 +8,7 @@ matplotlib for ``plot``), never ``render`` or ``policy``.
 from buttress.capacity.autoscaler import AutoscalerSettings
 from buttress.capacity.inputs import Objective
 from buttress.capacity.plan import CapacityPlan, ModulePlan, ScenarioPlan, plan
-from buttress.capacity.simulation import SimulationSettings, Trace
+from buttress.capacity.ramp import SimulationSettings, Trace
 from buttress.capacity.totals import Resources, ResourceTotals
 
 __all__ = [

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from buttress.capacity.autoscaler import AutoscalerSettings
 from buttress.capacity.inputs import ModuleInputs, Objective, inputs_of
 from buttress.capacity.propagation import Flow, propagate
+from buttress.capacity.ramp import ObjectiveTrace, RampShape, SimulationSettings, Trace, initial_replicas
 from buttress.capacity.replay import breach_seconds, breaks
-from buttress.capacity.simulation import ObjectiveTrace, RampShape, SimulationSettings, Trace, initial_replicas, simulate
 from buttress.capacity.sizing import ObjectiveSizing, Sizing, size
 from buttress.capacity.totals import ResourceTotals, totals
 from buttress.errors import BlueprintError, Problem
@@ -265,6 +265,15 @@ def worth_simulating(i: ModuleInputs, rate: float, sizing: Sizing, shape: RampSh
     return breach_seconds(i, rate, shape, autoscaler, enough=sizing.replicas_needed, stop_after=margin) > margin
 
 
+def _simulate(i: ModuleInputs, rate: float, shape: RampShape, seed: int, settings: SimulationSettings | None,
+              autoscaler: AutoscalerSettings | None) -> Trace:
+    """``simulation.simulate``, imported on first use: numpy takes longer to import than ``check``
+    takes to screen a 1,000-module blueprint, which mostly simulates nothing."""
+    from buttress.capacity.simulation import simulate
+
+    return simulate(i, rate, shape, seed=seed, settings=settings, autoscaler=autoscaler)
+
+
 def plan_scenario(bp: Blueprint, env: Environment, scenario: str, *, seed: int = 0, simulate_modules: Simulate = "all",
                   settings: SimulationSettings | None = None,
                   autoscaler: AutoscalerSettings | None = None) -> ScenarioPlan:
@@ -284,8 +293,7 @@ def plan_scenario(bp: Blueprint, env: Environment, scenario: str, *, seed: int =
         sizing = size(i, rate) if i.has_data else None
         wanted = name in chosen or (simulate_modules == "screened" and sizing is not None
                                     and worth_simulating(i, rate, sizing, shape, tolerance, autoscaler))
-        trace = simulate(i, rate, shape, seed=seed, settings=settings, autoscaler=autoscaler) \
-            if wanted and sizing is not None else None
+        trace = _simulate(i, rate, shape, seed, settings, autoscaler) if wanted and sizing is not None else None
         modules.append(_module_plan(i, rate, sizing, trace))
     needed = {m.module: m.replicas_needed if m.replicas_needed is not None else m.replicas_allowed for m in modules}
     return ScenarioPlan(scenario, spec.description, baseline, shape.ramp, tolerance,

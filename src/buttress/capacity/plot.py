@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from buttress.capacity.inputs import Objective
 from buttress.capacity.plan import ModulePlan, ScenarioPlan
-from buttress.capacity.simulation import WARMUP_SECONDS, Trace
+from buttress.capacity.ramp import WARMUP_SECONDS, Trace
 
 LIMIT = 6
 CLIP = 50

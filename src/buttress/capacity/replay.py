@@ -18,7 +18,7 @@ import math
 from buttress.capacity.autoscaler import Autoscaler, AutoscalerSettings
 from buttress.capacity.erlang import erlang_c, response_exceeds
 from buttress.capacity.inputs import AutoscaleTarget, ModuleInputs
-from buttress.capacity.simulation import RampShape, initial_replicas
+from buttress.capacity.ramp import RampShape, initial_replicas
 from buttress.capacity.sizing import latency
 
 

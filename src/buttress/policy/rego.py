@@ -13,6 +13,7 @@ and ``app.policy_test``; with ``rego_batch`` and ``rego_worker``, the only modul
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -171,6 +172,8 @@ class PolicySet:
     _by_kind: dict[tuple[str, Any], list[Rule]] = field(default_factory=dict, repr=False)
     _splits: dict[str, bool] = field(default_factory=dict, repr=False)
     _workers: Workers | None = field(default=None, repr=False)
+    _pending: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
+    """Keys submitted for evaluation whose verdicts are not stored yet -> what stores them."""
     evaluations: int = 0
     """Inputs evaluated by the engine (cache misses), for benchmarks and tests."""
 
@@ -294,10 +297,9 @@ class PolicySet:
                 key, length = input_key(projected, salt)
                 keys[-1].append(key)
                 self._used.add(key)
-                if key not in self._cache and key not in missing:
+                if key not in self._cache and key not in missing and key not in self._pending:
                     missing[key] = (query, projected)
                     size += length
-        outcome: Callable[[], Outcome] | None = None
         if missing:
             self._bundle(package)  # compile errors surface here, located
             values = list(missing.values())
@@ -309,10 +311,16 @@ class PolicySet:
             else:
                 here = evaluate_here(sources, package, values)
                 outcome = lambda: here  # noqa: E731
+            # a later batch holding one of these inputs (another environment's identical object)
+            # waits for this evaluation instead of starting its own
+            self._pending.update(dict.fromkeys(missing, functools.cache(
+                lambda: self._store(package, missing, outcome()))))
 
         def verdicts() -> list[list[Verdict]]:
-            if outcome is not None:
-                self._store(package, missing, outcome())
+            for parts in keys:  # this batch's, and an earlier batch's that holds one of its parts
+                for key in parts:
+                    if key in self._pending:
+                        self._pending[key]()
             return [self._cache[parts[0]] if len(parts) == 1 else _united(self._cache[k] for k in parts)
                     for parts in keys]
         return verdicts
@@ -323,12 +331,15 @@ class PolicySet:
             return
         if isinstance(outcome, int):
             raise BlueprintError([self._runtime_problem(package, list(missing.values())[outcome][1])])
+        for key in missing:
+            self._pending.pop(key, None)
         self.evaluations += len(missing)
         for key, found in zip(missing, outcome, strict=True):
             self._cache[key] = [Verdict(r, "error" if s == "error" else "warning", m, mod) for r, s, m, mod in found]
 
     def close(self) -> None:
-        """Stop the worker processes ``submit`` started, if any."""
+        """Stop the worker processes ``submit`` started, if any (evaluations not waited for are dropped)."""
+        self._pending.clear()
         if self._workers is not None:
             self._workers.close()
             self._workers = None
