@@ -2,8 +2,8 @@
 
 ``looks_secret(text)`` returns *why* a value looks like a secret (``"a GitHub token"``), never the
 value, so that no caller can echo it; ``redact(message)`` replaces quoted secret-looking values in a
-diagnostic. Pure, below every layer: called by the ``secret-inline`` control
-(``policy.catalog.supply_chain``) and by ``errors.Problem``, so that no problem message —
+diagnostic, ``redact_value`` those in plain data shown to a user. Pure, below every layer: called by the ``secret-inline`` control
+(``policy.catalog.supply_chain``), by ``app.diff`` and by ``errors.Problem``, so that no problem message —
 on the command line, through the server or the Python API — ever carries a secret.
 """
 
@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any
 
 _QUOTED = re.compile(r"'([^']{8,})'")
 
@@ -69,3 +70,20 @@ def looks_secret(text: str, *, name: str | None = None, entropy_check: bool = Tr
 def redact(message: str) -> str:
     """Replace every quoted value in ``message`` that looks like a secret: diagnostics never echo one."""
     return _QUOTED.sub(lambda m: "'<redacted>'" if looks_secret(m.group(1)) else m.group(0), message)
+
+
+REDACTED = "<redacted>"
+
+
+def redact_value(value: Any, name: str | None = None) -> Any:
+    """``value`` (plain data, e.g. a rendered object's field) with every string that looks like a
+    secret replaced by ``<redacted>``; an env entry's ``name`` raises suspicion of its ``value``.
+    For output that shows rendered values (``buttress diff``)."""
+    if isinstance(value, str):
+        return REDACTED if looks_secret(value, name=name) else value
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    if isinstance(value, dict):
+        label = value.get("name") if isinstance(value.get("name"), str) else None
+        return {key: redact_value(item, label if key == "value" else None) for key, item in value.items()}
+    return value

@@ -9,13 +9,16 @@ import os
 import shutil
 from pathlib import Path
 
-from tests.conftest import FRAUD
+import pytest
+from tests.conftest import FRAUD, SHARED
 from tests.ledger.conftest import make_ctx
 
 from buttress.app import ledger_admin, release
+from buttress.errors import BlueprintError
 from buttress.ledger import records
 
 AT = "2026-12-01T09:00:00+00:00"
+SECRET = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"
 
 
 def test_a_release_records_evidence_and_portable_findings(tmp_path: Path, sqlite_url: str) -> None:
@@ -43,3 +46,24 @@ def test_a_release_records_evidence_and_portable_findings(tmp_path: Path, sqlite
     evidence = json.loads(files["compliance/report.json"])
     assert evidence["environment"] == "prod" and evidence["checkedOn"] == "2026-12-01"
     assert "kustomization.yaml" in files
+
+
+def test_no_release_is_built_with_an_inline_secret_in_any_environment(tmp_path: Path, sqlite_url: str) -> None:
+    blueprint = tmp_path / "inline-secret"
+    shutil.copytree(SHARED / "acceptance" / "inline-secret", blueprint)
+    ctx = make_ctx(tmp_path, sqlite_url)
+    try:
+        ledger_admin.init_key(ctx("alice"))
+        with pytest.raises(BlueprintError) as raised:
+            release.create_release(blueprint, ctx("carol", AT))
+        with ctx("carol", AT).ledger().read() as session:
+            assert records.next_number(session) == 1  # nothing stored
+    finally:
+        for c in ctx.opened:  # type: ignore[attr-defined]
+            c.close()
+    [problem] = raised.value.problems
+    assert (problem.line, problem.column) == (74, 23)
+    assert problem.message.startswith("secret-inline in dev, staging, prod: env.REGISTRY_TOKEN holds")
+    assert SECRET not in problem.format()
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    assert SECRET.encode() not in b"".join(p.read_bytes() for p in database.parent.rglob("*") if p.is_file())

@@ -130,3 +130,20 @@ def test_a_changed_job_is_one_changed_object_although_its_name_follows_its_conte
     # A module's version label is its image's, not the blueprint digest's: it is still compared.
     assert "metadata.labels.app.kubernetes.io/version" in paths
     assert not any("blueprint-digest" in f.path for c in result.changed for f in c.changes)
+
+
+def test_secret_looking_values_are_redacted_in_both_formats(cli: CLI, fraud: Path) -> None:
+    token, key = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", "AKIAIOSFODNN7EXAMPLE"
+    edit(fraud / "blueprint.yaml", "      features:\n        scaling: {replicas: {min: 1, max: 2}}\n",
+         "      features:\n        scaling: {replicas: {min: 1, max: 2}}\n"
+         f"        env: {{API_KEY: {key}, SIGNING_PASSWORD: hunter2hunter2, MODE: shadow}}\n"
+         f"        args: [\"--token={token}\"]\n")
+    text = cli("diff", fraud, "--from", "dev", "--to", "staging")
+    doc = cli("diff", fraud, "--from", "dev", "--to", "staging", "--format", "json")
+    assert text.exit == doc.exit == 1
+    for out in (text.stdout, doc.stdout):
+        assert token not in out and key not in out and "hunter2hunter2" not in out
+        assert "<redacted>" in out and "shadow" in out  # a plain value is shown as it is
+    changes = {c["path"]: c for o in json.loads(doc.stdout)["changed"] for c in o["changes"]}
+    assert changes["spec.template.spec.containers[features].env[SIGNING_PASSWORD]"]["from"] == {
+        "name": "SIGNING_PASSWORD", "value": "<redacted>"}

@@ -141,7 +141,7 @@ def _save_cache(folder: Path | None, bp: Blueprint, policies: PolicySet | None) 
 def check(validated: Validated, environments: list[str] | None = None, at: dt.date | None = None, *,
           fail_on_warn: bool = False, extra_findings: Iterable[Finding] = (),
           policies: PolicySet | None = None, cache: Path | None = None,
-          objects: Callable[[str], list[dict[str, Any]]] | None = None) -> CheckReport:
+          objects: Callable[[str], list[dict[str, Any]]] | None = None, writing: bool = False) -> CheckReport:
     """Check ``environments`` (default: every validated one) as of ``at`` (default: today).
 
     The controls and ``package main`` policies over Kubernetes objects judge a fresh render of each
@@ -153,6 +153,8 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
     ``cache`` is a folder where Rego verdicts are kept between runs, signed and keyed by (policy
     digest, engine version, input digest), so that unchanged objects are not evaluated again
     (None: no persistent cache; see ``cache_folder`` for the environment and the checkout).
+    ``writing``: the check gates writing the rendered files (``buttress render``), which an unwaived
+    inline secret blocks in every environment (``enforcement.WRITE_STOPPERS``).
     """
     bp = validated.blueprint
     at = at or dt.date.today()
@@ -190,7 +192,7 @@ def check(validated: Validated, environments: list[str] | None = None, at: dt.da
             found = waivers.apply(found, reviewed, name, honoured=enforcement.honours_waivers(mode),
                                   report_unused=unused_reported)
             found.sort(key=Finding.sort_key)
-            blocked = bool(enforcement.blocking(found, mode, fail_on_warn=fail_on_warn))
+            blocked = bool(enforcement.blocking(found, mode, fail_on_warn=fail_on_warn, writing=writing))
             results[name] = EnvironmentResult(name, mode, blocked, found)
     finally:
         if policies is not None:

@@ -33,6 +33,7 @@ from buttress.render.common.labels import DIGEST_ANNOTATION, VERSION_LABEL, dige
 from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 from buttress.render.kubernetes.workloads import stable_name
 from buttress.render.yamlio import load_all
+from buttress.secrets import redact_value
 
 _ABSENT = object()
 _DERIVED = {KUSTOMIZATION, MANIFEST}
@@ -167,18 +168,22 @@ def _matched(key: str, others: Any, rename: Rename) -> str:
     return key if key in others else rename(key)
 
 
-def field_changes(a: Any, b: Any, path: str = "", rename: Rename = _same) -> list[FieldChange]:
+def field_changes(a: Any, b: Any, path: str = "", rename: Rename = _same,
+                  names: tuple[str | None, str | None] = (None, None)) -> list[FieldChange]:
     """Changed leaves between two values; named list items are matched by name, others by index.
 
     A string of side A equals one of side B when it is the same, or the same once ``rename`` maps
-    it (an environment's namespace and name); changes show the values as written on each side.
+    it (an environment's namespace and name); changes show the values as written on each side,
+    secret-looking strings redacted (``names``: the env vars whose values ``a`` and ``b`` are).
     """
     if isinstance(a, dict) and isinstance(b, dict):
         a = {_matched(k, b, rename) if isinstance(k, str) else k: v for k, v in a.items()}
+        named = tuple(x["name"] if isinstance(x.get("name"), str) else None for x in (a, b))
         out: list[FieldChange] = []
         for key in [*a, *(k for k in b if k not in a)]:
             sub = f"{path}.{key}" if path else str(key)
-            out += field_changes(a.get(key, _ABSENT), b.get(key, _ABSENT), sub, rename)
+            out += field_changes(a.get(key, _ABSENT), b.get(key, _ABSENT), sub, rename,
+                                 (named[0], named[1]) if key == "value" else (None, None))
         return out
     if isinstance(a, list) and isinstance(b, list):
         keys_b = [_item_key(x) for x in b]
@@ -195,8 +200,9 @@ def field_changes(a: Any, b: Any, path: str = "", rename: Rename = _same) -> lis
                     for c in field_changes(a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT,
                                            f"{path}[{i}]", rename)]
     if a is _ABSENT or b is _ABSENT or (a != b and not (isinstance(a, str) and rename(a) == b)):
-        return [FieldChange(path, None if a is _ABSENT else a, None if b is _ABSENT else b,
-                            a is not _ABSENT, b is not _ABSENT)]
+        # an env var's value is read with its name, as the ``secret-inline`` control reads it
+        return [FieldChange(path, None if a is _ABSENT else redact_value(a, names[0]),
+                            None if b is _ABSENT else redact_value(b, names[1]), a is not _ABSENT, b is not _ABSENT)]
     return []
 
 
@@ -222,8 +228,8 @@ def file_changes(path: str, a: bytes, b: bytes, rename: Rename = _same) -> list[
     out = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, matched_a, lines_b, autojunk=False).get_opcodes():
         if tag != "equal":
-            out.append(FieldChange(f"line {j1 + 1}", "\n".join(lines_a[i1:i2]), "\n".join(lines_b[j1:j2]),
-                                   i2 > i1, j2 > j1))
+            out.append(FieldChange(f"line {j1 + 1}", redact_value("\n".join(lines_a[i1:i2])),
+                                   redact_value("\n".join(lines_b[j1:j2])), i2 > i1, j2 > j1))
     return out
 
 

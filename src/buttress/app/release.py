@@ -15,9 +15,12 @@ from buttress.app.ledger_session import LedgerContext
 from buttress.app.release_query import ReleaseSummary, error_count, summary
 from buttress.app.render import render_environment
 from buttress.app.validate import Validated, validate
+from buttress.errors import BlueprintError, Problem
 from buttress.ledger import attestation, audit, records
 from buttress.ledger.canonical import sha256
 from buttress.model.spec.blueprint import BlueprintSpec
+from buttress.policy import enforcement
+from buttress.policy.findings import Location
 from buttress.policy.results import CheckReport
 
 BUILDER_VERSION = "0.1.0"
@@ -65,11 +68,29 @@ def _portable(finding: dict[str, Any], folder: Path) -> dict[str, Any]:
     return {**finding, "location": {**location, "file": relative}}
 
 
+def _refuse_secrets(validated: Validated, report: CheckReport) -> None:
+    """A located ``BlueprintError`` for each unwaived inline secret of any environment: a release
+    stores every environment's rendered files, and a secret-looking value is never written to one."""
+    envs: dict[tuple[Location | None, str, str], list[str]] = {}
+    for name, env in report.environments.items():
+        for f in enforcement.write_stoppers(env.findings):
+            envs.setdefault((f.location, f.control, f.message), []).append(name)
+    if not envs:
+        return
+    file = validated.blueprint.file
+    raise BlueprintError([
+        Problem(at.file if at else file, at.line if at else 1, at.column if at else 1,
+                f"{control} in {', '.join(names)}: {message}; a release holds every environment's rendered files, so "
+                "none is created (if the value is no secret, waive the finding)")
+        for (at, control, message), names in envs.items()])
+
+
 def create_release(path: Path | str, ctx: LedgerContext) -> ReleaseSummary:
     """Validate, render and check every environment of the blueprint at ``path``, then store a signed release."""
     validated = validate(path)
     envs = list(validated.environments)
     report = check(validated, envs, ctx.at.date())
+    _refuse_secrets(validated, report)
     folder = validated.blueprint.folder
     findings = {name: [_portable(f.to_json(), folder) for f in result.findings]
                 for name, result in report.environments.items()}

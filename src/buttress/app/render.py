@@ -154,11 +154,12 @@ def render_checked(validated: Validated, env_names: list[str], at: dt.date | Non
 
     Returns the check report and the bundle (with each environment's compliance evidence from that
     report), or ``None`` for the bundle when an environment is blocked: a blocked render produces
-    nothing at all, not even the environments that pass.
+    nothing at all, not even the environments that pass. An unwaived inline secret blocks even an
+    advisory environment: its value would be written into the manifests.
     ``cache`` is the Rego verdict cache folder ``check`` keeps between runs (None: none).
     """
     rendered = _rendered(validated, env_names)  # once: the check judges the very objects that are written
-    report = check(validated, env_names, at, cache=cache, objects=lambda name: rendered[name][1])
+    report = check(validated, env_names, at, cache=cache, objects=lambda name: rendered[name][1], writing=True)
     if report.blocked:
         return report, None
     return report, _bundle(validated, rendered, report)

@@ -22,12 +22,11 @@ from rich.table import Table
 from buttress.app.render import render_checked
 from buttress.app.validate import validate
 from buttress.cli.output import Format, print_json, stdout
-from buttress.errors import UsageError
 from buttress.policy import enforcement
 from buttress.policy.rego_cache import cache_dir
 from buttress.policy.reports import reporter
 from buttress.policy.results import CheckReport
-from buttress.render.bundle import Bundle, refuse_unsafe_target, write_atomic
+from buttress.render.bundle import Bundle, refuse_unsafe_target, replace_folder
 from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 from buttress.render.yamlio import load_all
 
@@ -55,7 +54,7 @@ def kinds_per_environment(bundle: Bundle) -> dict[str, Counter[str]]:
 
 def blocking_only(report: CheckReport) -> CheckReport:
     """``report`` narrowed to its blocked environments and, in each, the findings that block it."""
-    blocked = {name: replace(env, findings=enforcement.blocking(env.findings, env.enforcement))
+    blocked = {name: replace(env, findings=enforcement.blocking(env.findings, env.enforcement, writing=True))
                for name, env in report.environments.items() if env.blocked}
     return replace(report, environments=blocked)
 
@@ -91,6 +90,10 @@ def _report_blocked(report: CheckReport, out: Path) -> None:
     sys.stderr.write(reporter("text")(blocking_only(report), color=color))
     blocked = ", ".join(n for n, e in report.environments.items() if e.blocked)
     sys.stderr.write(f"render blocked by check in {blocked}: nothing was written to {out}\n")
+    if any(e.enforcement == "advisory" for e in report.environments.values() if e.blocked):
+        sys.stderr.write("an inline secret blocks the render even where enforcement is advisory: its value would be "
+                         "written into the manifests (move it under secrets:, or waive the finding if it is no "
+                         "secret)\n")
     sys.stderr.flush()
 
 
@@ -121,10 +124,7 @@ def command(
     if bundle is None:
         _report_blocked(report, out)
     else:
-        try:
-            write_atomic(bundle.files, out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        replace_folder(bundle.files, out)
     if fmt is Format.json:
         print_json(_json(report, bundle, out))
     elif bundle is not None:
