@@ -92,6 +92,22 @@ def test_bad_blueprint_is_a_located_error(cli: Callable[..., Run], fraud: Path, 
     assert "Traceback" not in result.stderr and not (tmp_path / "site").exists()
 
 
+@pytest.mark.parametrize("target", ["blueprint", "foreign", "file"])
+def test_docs_never_replaces_a_folder_it_did_not_write(cli: Callable[..., Run], fraud: Path, tmp_path: Path,
+                                                       target: str) -> None:
+    out = {"blueprint": fraud, "foreign": tmp_path / "notes", "file": tmp_path / "notes.txt"}[target]
+    if target == "foreign":
+        out.mkdir()
+        (out / "todo.md").write_text("mine")
+    elif target == "file":
+        out.write_text("mine")
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    result = cli("docs", fraud, "--out", out)
+    assert result.exit == 2 and result.stderr.startswith(f"error: --out {out} ")
+    assert "Traceback" not in result.stderr
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
+
+
 def _nodes(svg: str) -> dict[str, float]:
     return {name: float(x) for x, name in re.findall(r'<rect x="([\d.]+)"[^>]*/><text [^>]*class="name">([^<]+)<', svg)}
 

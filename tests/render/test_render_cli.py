@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO, SHARED, Run
+from tests.conftest import REPO, SHARED, Run, edit
 
 from buttress.render.bundle import MANIFEST, Bundle, write_atomic
 from buttress.render.yamlio import load_all
@@ -66,6 +66,39 @@ def test_blocked_render_leaves_an_earlier_render_untouched(cli: CLI, inline_secr
     assert SECRET not in run.stdout + run.stderr
     written = [p for p in (inline_secret / ".buttress").rglob("*") if p.is_file()]  # the Rego verdict cache
     assert SECRET not in "".join(p.read_text(errors="replace") for p in written)
+
+
+def test_an_inline_secret_blocks_the_render_of_an_advisory_environment(cli: CLI, inline_secret: Path,
+                                                                      tmp_path: Path) -> None:
+    # check does not block dev (advisory), but rendering would write the token into the manifests
+    assert cli("check", inline_secret, "--env", "dev", "--format", "json").exit == 0
+    out = tmp_path / "out"
+    run = cli("render", inline_secret, "--env", "dev", "--out", out, "--format", "json")
+    assert run.exit == 1 and not out.exists()
+    doc = json.loads(run.stdout)
+    assert doc["written"] is False and doc["environments"]["dev"]["blocked"] is True
+    assert "even where enforcement is advisory" in run.stderr and "blueprint.yaml:74:23" in run.stderr
+    assert SECRET not in run.stdout + run.stderr
+
+
+def test_a_waived_secret_finding_lets_an_advisory_environment_render(cli: CLI, inline_secret: Path,
+                                                                    tmp_path: Path) -> None:
+    edit(inline_secret / "blueprint.yaml", "  waivers:\n", "  waivers:\n"
+         "    - {control: secret-inline, modules: [scorer], reason: a public test fixture and no credential,\n"
+         "       approvedBy: security, expires: 2027-01-15, environments: [dev]}\n")
+    out = tmp_path / "out"
+    run = cli("render", inline_secret, "--env", "dev", "--out", out, "--at", "2026-12-01")
+    assert run.exit == 0, run.stderr
+    assert SECRET in (out / "dev" / "scorer" / "rollout-scorer.yaml").read_text()  # the user said it is no secret
+
+
+def test_an_out_folder_given_as_a_symlink_is_replaced_behind_the_link(cli: CLI, fraud: Path, tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    run = cli("render", fraud, "--env", "prod", "--out", tmp_path / "link")
+    assert run.exit == 0, run.stderr
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "real" / MANIFEST).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fraud-detection", "link", "real"]
 
 
 def test_valid_example_renders_a_layout_kustomize_consumes(cli: CLI, fraud: Path, tmp_path: Path) -> None:

@@ -12,7 +12,12 @@ from buttress.app.docs import docs_files
 from buttress.app.validate import validate
 from buttress.cli.output import Format, print_json, stdout
 from buttress.cli.validate import PathArg
-from buttress.render.bundle import write_atomic
+from buttress.render.bundle import refuse_unsafe_target, replace_folder
+
+
+def _earlier_site(folder: Path) -> bool:
+    """Whether ``folder`` holds only what a site holds: pages and a style sheet, no folder."""
+    return all(p.is_file() and p.suffix in (".html", ".css") for p in folder.iterdir())
 
 
 def command(
@@ -31,8 +36,9 @@ def command(
         buttress docs examples/fraud-detection --out site/
     """
     validated = validate(path)
+    refuse_unsafe_target(out, keep=[validated.blueprint.folder], earlier=_earlier_site, what="site")
     files = docs_files(validated, at.date() if at else None)
-    write_atomic(files, out)
+    replace_folder(files, out)
     if fmt is Format.json:
         print_json({"out": str(out), "files": sorted(files)})
     else:

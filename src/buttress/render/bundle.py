@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -171,10 +171,16 @@ def _recover(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def refuse_unsafe_target(out_dir: Path | str, keep: Iterable[Path] = ()) -> None:
+def _earlier_render(folder: Path) -> bool:
+    return (folder / MANIFEST).is_file()
+
+
+def refuse_unsafe_target(out_dir: Path | str, keep: Iterable[Path] = (), *,
+                         earlier: Callable[[Path], bool] = _earlier_render, what: str = f"render (no {MANIFEST})") -> None:
     """Raise ``UsageError`` unless ``out_dir`` may be replaced as a whole: it must not hold any
     path of ``keep`` (the blueprint), and if it exists it must be a folder that is empty or holds an
-    earlier bundle (its ``bundle.json``) — ``--out .`` must never wipe a working folder."""
+    earlier output (``earlier``: by default an earlier bundle, its ``bundle.json``; ``what`` names
+    that output in the message) — ``--out .`` must never wipe a working folder."""
     out = Path(out_dir).absolute().resolve()
     for path in keep:
         kept = Path(path).absolute().resolve()
@@ -185,9 +191,17 @@ def refuse_unsafe_target(out_dir: Path | str, keep: Iterable[Path] = ()) -> None
         return
     if not out.is_dir():
         raise UsageError(f"--out {out_dir} exists and is not a folder")
-    if any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise UsageError(f"--out {out_dir} holds files that are not an earlier render (no {MANIFEST}); it would be "
+    if any(out.iterdir()) and not earlier(out):
+        raise UsageError(f"--out {out_dir} holds files that are not an earlier {what}; it would be "
                          "replaced as a whole: remove it or choose another folder")
+
+
+def replace_folder(files: Mapping[str, bytes], out_dir: Path | str) -> None:
+    """``write_atomic``, a failure of the system (no permission, no space) as a ``UsageError`` naming the folder."""
+    try:
+        write_atomic(files, out_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out_dir}: {exc.strerror or exc}") from None
 
 
 def write_atomic(files: Mapping[str, bytes], out_dir: Path | str) -> None:
@@ -199,6 +213,8 @@ def write_atomic(files: Mapping[str, bytes], out_dir: Path | str) -> None:
     ``out_dir`` holds either its previous contents or the new ones, never a mix.
     """
     out = Path(out_dir).absolute()
+    if out.is_symlink():  # replace the folder it names, and keep the link
+        out = out.resolve()
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
