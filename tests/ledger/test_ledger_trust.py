@@ -182,6 +182,18 @@ def test_a_key_rotation_signed_by_the_previous_key_is_trusted(seeded: Seeded, cl
     refused = cli("keys", "init", "--ledger", old.url, "--key", str(tmp_path / "keys" / "third.key"), "--as", "alice")
     assert refused.exit == 2 and "cannot endorse itself" in refused.stderr, "a new key cannot sign its own entry"
     assert audit_verify(cli, old.url)["ok"], "and the refused registration left nothing behind"
+    assert not (tmp_path / "keys" / "third.key").exists()
+
+
+def test_a_refused_forced_init_keeps_the_key_file(seeded: Seeded, cli: Callable[..., Any]) -> None:
+    ctx, _ = seeded
+    current = ctx()
+    key_file = current.key_file
+    before = {p.name: p.read_bytes() for p in key_file.parent.iterdir()}
+    refused = cli("keys", "init", "--ledger", current.url, "--key", str(key_file), "--as", "alice", "--force")
+    assert refused.exit == 2 and "cannot endorse itself" in refused.stderr
+    assert {p.name: p.read_bytes() for p in key_file.parent.iterdir()} == before
+    assert cli("keys", "rotate", "--ledger", current.url, "--key", str(key_file), "--as", "alice").exit == 0
 
 
 def test_a_trust_anchor_pins_the_first_key_and_catches_a_replaced_log(seeded_sqlite: Seeded, cli: Callable[..., Any],

@@ -32,18 +32,37 @@ class KeyResult:
 
 
 def init_key(ctx: LedgerContext, force: bool = False) -> KeyResult:
-    """Create the signing key (unless it exists) and register it in the ledger.
+    """Create the signing key (unless it exists; ``force``: a new one in any case) and register it in the ledger.
 
     On a new ledger the acting identity becomes its admin; on an existing one, registering a key is an
-    admin's act.
+    admin's act. A new key is written beside the key file and takes its place only once registered:
+    a refused registration leaves the key file as it was. A key file replaced by ``force`` is kept
+    as ``<key>.replaced-<id>``.
     """
     path = ctx.key_file
-    created = False
-    if force or not path.exists():
-        key: SigningKey = create_key(path, force=force)
-        created = True
-    else:
-        key = load_key(path)
+    if not (force or not path.exists()):
+        return _register(ctx, load_key(path), created=False)
+    staged = path.with_name(path.name + ".next")
+    key: SigningKey = create_key(staged, force=True)
+    try:
+        result = _register(ctx, key, created=True)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        key_public_path(staged).unlink(missing_ok=True)
+        raise
+    if path.exists():
+        kept = path.with_name(f"{path.name}.replaced-{load_key(path).id[:16]}")
+        path.replace(kept)
+        if key_public_path(path).exists():
+            key_public_path(path).replace(key_public_path(kept))
+    staged.replace(path)
+    key_public_path(staged).replace(key_public_path(path))
+    return result
+
+
+def _register(ctx: LedgerContext, key: SigningKey, *, created: bool) -> KeyResult:
+    """Register ``key`` (the ledger's first key makes the actor its admin); nothing when registered already."""
+    path = ctx.key_file
     ctx.use_key(key)
     actor = ctx.actor
     admin = None
