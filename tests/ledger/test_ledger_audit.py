@@ -203,3 +203,27 @@ def test_tables_edited_outside_buttress_fail_verification(seeded: Seeded, cli: C
     sql(url, tamper)
     report = verify(cli, url)
     assert not report["ok"] and named in report["problems"][0]["message"], report["problems"]
+
+
+@pytest.mark.parametrize("command", [["audit", "verify"], ["status"], ["history"], ["roles", "list"]])
+def test_a_command_that_reads_the_ledger_never_creates_one(cli: Callable[..., Any], tmp_path: Path,
+                                                           command: list[str]) -> None:
+    missing = tmp_path / "typo"
+    run = cli(*command, "-C", missing)
+    assert run.exit == 2 and f"no ledger at {missing}/.buttress/ledger.db" in run.stderr
+    assert not missing.exists()
+
+
+def test_a_file_that_is_no_database_is_a_usage_error(cli: Callable[..., Any], tmp_path: Path) -> None:
+    (tmp_path / ".buttress").mkdir()
+    (tmp_path / ".buttress" / "ledger.db").write_text("not a database\n")
+    run = cli("status", "-C", tmp_path)
+    assert run.exit == 2 and "cannot open the ledger" in run.stderr and "file is not a database" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_trust_anchor_fails_a_log_that_registers_no_key(seeded: Seeded) -> None:
+    ctx, _ = seeded
+    anchor = ctx().key().id
+    assert not audit.verify_export([], anchor).ok
+    assert audit.verify_export([], None).ok  # without an anchor, an empty export is merely empty

@@ -66,7 +66,7 @@ def _register(ctx: LedgerContext, key: SigningKey, *, created: bool) -> KeyResul
     ctx.use_key(key)
     actor = ctx.actor
     admin = None
-    with ctx.ledger().write() as session:
+    with ctx.ledger(create=True).write() as session:
         if records.key_registered(session, key.id):
             return KeyResult(key.id, str(path), str(key_public_path(path)), created, False, None)
         drafts: list[audit.Draft] = []

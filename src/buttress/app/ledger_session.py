@@ -85,10 +85,11 @@ class LedgerContext:
         """The private key file."""
         return self.key_path or (self.project / KEY_PATH)
 
-    def ledger(self) -> Ledger:
-        """The open ledger (opened once)."""
+    def ledger(self, *, create: bool = False) -> Ledger:
+        """The open ledger (opened once); ``create``: a SQLite ledger that does not exist yet is created
+        (``keys init``), else its absence is a ``UsageError``."""
         if self._ledger is None:
-            self._ledger = open_ledger(self.url or default_url(self.project))
+            self._ledger = open_ledger(self.url or default_url(self.project), create=create)
         return self._ledger
 
     def key(self) -> SigningKey:

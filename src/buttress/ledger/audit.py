@@ -230,6 +230,9 @@ def verify_rows(entries: Sequence[EntryRow], checkpoints: Sequence[CheckpointRow
     if tree.size and previous != tree.size:
         return report.fail(f"entry {previous}", f"entries {previous}..{tree.size - 1} are covered by no checkpoint "
                            "(appended without signing)", entry=previous)
+    if anchor is not None and not chain.trusted:
+        return report.fail("entry 0", f"the log registers no key, so its first key cannot be the trusted key "
+                           f"{short(anchor)} (an empty or new ledger: is this the right one?)", entry=0)
     if head is not None and (head.size != tree.size or json.loads(head.frontier) != [h.hex() for h in tree.hashes]):
         return report.fail("head", f"the ledger head says {head.size} entries with another tree; the log has "
                            f"{tree.size}")

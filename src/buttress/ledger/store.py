@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 __all__ = ["DEFAULT_PATH", "Ledger", "Session", "default_url", "failpoint", "make_engine", "open_ledger"]
@@ -40,9 +40,11 @@ def default_url(folder: Path) -> str:
     return f"sqlite:///{(folder / DEFAULT_PATH).resolve()}"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, create: bool) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
+        if not create and not Path(path).is_file():
+            raise UsageError(f"no ledger at {path}: `buttress keys init` creates one (or name it with --ledger)")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None})
 
@@ -60,14 +62,14 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for a ``sqlite:///`` or ``postgresql+psycopg://`` URL."""
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for a ``sqlite:///`` or ``postgresql+psycopg://`` URL (``create``: see ``open_ledger``)."""
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:
         raise UsageError(f"{url!r} is not a database URL such as postgresql+psycopg://user@host/db") from None
     if backend == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, create)
     if backend == "postgresql":
         return create_engine(url, pool_pre_ping=True)
     raise UsageError(f"the ledger runs on SQLite or PostgreSQL, not {backend}")
@@ -144,17 +146,22 @@ class Ledger:
         self.engine.dispose()
 
 
-def open_ledger(url: str) -> Ledger:
-    """Open (creating and migrating if needed) the ledger at ``url``."""
-    engine = make_engine(url)
+def open_ledger(url: str, *, create: bool = True) -> Ledger:
+    """Open (migrating if needed) the ledger at ``url``; ``create``: a SQLite ledger that does not exist
+    yet is created, else it is a ``UsageError`` (a mistyped folder must not pass for an empty ledger).
+    A file that is no database is a ``UsageError`` too."""
+    engine = make_engine(url, create=create)
+    shown = engine.url.render_as_string()
     for attempt in range(5):
         try:
             _migrate(engine)
             break
         except OperationalError as exc:
             if attempt == 4:
-                raise UsageError(f"cannot open the ledger at {engine.url.render_as_string()}: {exc.orig}") from None
+                raise UsageError(f"cannot open the ledger at {shown}: {exc.orig}") from None
             time.sleep(0.2 * (attempt + 1))
+        except DatabaseError as exc:
+            raise UsageError(f"cannot open the ledger at {shown}: {exc.orig}") from None
     return Ledger(engine, url)
 
 
