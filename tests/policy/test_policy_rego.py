@@ -118,6 +118,28 @@ def test_runtime_error_is_a_located_user_error(fraud: Path, capfd: pytest.Captur
     assert "conflict.rego:9:1: error: Rego runtime error in rule deny_level" in err
 
 
+@pytest.mark.parametrize("package", ["blueprint", "main"])
+def test_an_unknown_function_is_located_at_its_call(fraud: Path, capfd: pytest.CaptureFixture[str],
+                                                    package: str) -> None:
+    # rego-cpp finds it only when a rule runs on an input, and regopy cannot read its answer then
+    (fraud / "policies" / "typo.rego").write_text(
+        f"package {package}\n\nimport rego.v1\n\ndeny_typo contains msg if {{\n\tsome x in input\n"
+        "\tstartwith(\"a\", \"b\")\n\tmsg := \"x\"\n}\n")
+    code, out, err = run(capfd, "check", fraud, "--env", "prod", "--format", "json")
+    assert (code, out) == (2, "")
+    assert "typo.rego:7:2: error: Rego: unknown function startwith" in err
+    assert "Traceback" not in err
+
+
+def test_a_policy_test_calling_an_unknown_function_fails_with_the_engine_message(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "t_test.rego").write_text("package blueprint\n\nimport rego.v1\n\n"
+                                          "test_typo if {\n\tstartwith(\"a\", \"b\")\n}\n")
+    code, out, _ = run(capfd, "policy", "test", tmp_path)
+    assert code == 1
+    assert "t_test.rego:5: ERROR: data.blueprint.test_typo (runtime error: Function not found: startwith)" in out
+
+
 def test_unchanged_inputs_are_evaluated_once(fraud: Path) -> None:
     policies = load_policies([(fraud / "policies", "policies")])
     assert policies is not None

@@ -1158,7 +1158,7 @@ def test_scoped_evaluation_equals_the_engine(package: str, files: dict[str, str]
     policies = load_policies([(tmp_path, "p")])
     assert policies is not None
     truth = rego_batch.Engine([(f.display, f.source) for f in policies.files], package).run([(None, v) for v in inputs])
-    if isinstance(truth, int):
+    if isinstance(truth, rego_batch.Failure):
         with pytest.raises(BlueprintError):
             policies.evaluate(package, inputs)
         return

@@ -33,9 +33,12 @@ from buttress.policy import rego_cache
 from buttress.policy.findings import Severity
 from buttress.policy.rego_batch import (
     PARALLEL_MIN,
+    Failure,
     Outcome,
     Query,
+    RuntimeFailure,
     Workers,
+    answer,
     can_fork,
     cores,
     evaluate_here,
@@ -47,6 +50,8 @@ PACKAGES = ("blueprint", "main")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
 _PLAIN_PACKAGE = re.compile(r"^\s*package\s+[A-Za-z_][\w.]*[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 """A package line the scope analysis reads (not ``package a["b"]`` or ``package a .b``)."""
+_UNKNOWN_FUNCTION = re.compile(r"Function not found: ([A-Za-z_][\w.]*)")
+"""rego-cpp's message for a call of a function that is neither a built-in nor defined."""
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn|test)_?\w*)\b", re.MULTILINE)
 SCOPE_VERSION = "2"
 """Bumped when ``rego_scope`` changes what it keeps of an input: part of every verdict's cache key."""
@@ -329,8 +334,9 @@ class PolicySet:
         """Cache an evaluation's verdicts (once: a second call finds them stored)."""
         if all(key in self._cache for key in missing):
             return
-        if isinstance(outcome, int):
-            raise BlueprintError([self._runtime_problem(package, list(missing.values())[outcome][1])])
+        if isinstance(outcome, Failure):
+            value = list(missing.values())[outcome.position][1]
+            raise BlueprintError([self._runtime_problem(package, value, outcome.message)])
         for key in missing:
             self._pending.pop(key, None)
         self.evaluations += len(missing)
@@ -370,21 +376,35 @@ class PolicySet:
             except ValueError:
                 continue
 
-    def _runtime_problem(self, package: str, value: Any) -> Problem:
-        """Find the rule that fails on ``value`` and name its line."""
+    def _runtime_problem(self, package: str, value: Any, message: str) -> Problem:
+        """Where evaluating ``package`` over ``value`` fails, with the engine's ``message``: the call of an
+        unknown function, else the first deny/violation/warn rule that fails on ``value``."""
+        mine = [f for f in self.files if f.package == package or f.package.startswith(package + ".")]
+        unknown = _UNKNOWN_FUNCTION.match(message)
+        if unknown:
+            call = re.compile(rf"(?<![\w.]){re.escape(unknown.group(1))}\s*\(")
+            for f in mine:
+                found = call.search(f.source)
+                if found:
+                    line = f.source.count("\n", 0, found.start()) + 1
+                    column = found.start() - f.source.rfind("\n", 0, found.start())
+                    return Problem(f.display, line, column, f"Rego: unknown function {unknown.group(1)}: neither a "
+                                                            "built-in nor a function the policies define")
         interp = _interpreter(self.files)
         interp.set_input(regopy.Input(value))
         for name, (f, line) in sorted(self.rules().items()):
             if f.package != package:
                 continue
             with _capture_fd1():
-                failed = not interp.query(f"x = data.{name}").ok()
-            if failed:
-                rule = name.split(".", 1)[1]
-                return Problem(f.display, line, 1, f"Rego runtime error in rule {rule} (e.g. conflicting "
-                                                   "values of a complete rule, or a failing built-in)")
-        first = next(f for f in self.files if f.package == package)
-        return Problem(first.display, 1, 1, f"Rego runtime error while evaluating package {package}")
+                try:
+                    answer(interp, query=f"x = data.{name}")
+                except RuntimeFailure as exc:
+                    rule = name.split(".", 1)[1]
+                    why = f": {exc}" if str(exc) else " (e.g. conflicting values of a complete rule, or a failing built-in)"
+                    return Problem(f.display, line, 1, f"Rego runtime error in rule {rule}{why}")
+        first = mine[0] if mine else self.files[0]
+        return Problem(first.display, 1, 1, f"Rego runtime error while evaluating package {package}"
+                                            + (f": {message}" if message else ""))
 
 
 def _united(parts: Iterable[list[Verdict]]) -> list[Verdict]:

@@ -14,9 +14,10 @@ import multiprocessing
 import os
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import regopy
+from regopy.rego_shared import rego_bundle_query, rego_free_output, rego_output_ok, rego_output_string, rego_query
 
 Sources = list[tuple[str, str]]
 VerdictTuple = tuple[str, str, str, str | None]
@@ -45,12 +46,8 @@ def rule_severity(rule: str) -> str | None:
     return None
 
 
-def binding(output: Any) -> Any:
-    """The value bound to ``x`` by a ``x = <query>`` query; None when undefined.
-
-    Read from the output's JSON text: ``Output.binding`` aborts the process on an undefined result.
-    """
-    text = str(output)
+def _bound(text: str) -> Any:
+    """The value bound to ``x`` in an engine answer's JSON text; None when undefined."""
     if text == "undefined":
         return None
     results = json.loads(text)
@@ -110,6 +107,16 @@ def verdict_tuples(value: Any) -> list[VerdictTuple]:
     return sorted(set(out), key=lambda t: (t[0], t[2], t[3] or ""))
 
 
+class Failure(NamedTuple):
+    """An input whose evaluation failed: its index in the batch, and the engine's message."""
+
+    position: int
+    message: str
+
+
+Outcome = list[list[VerdictTuple]] | Failure
+"""Verdicts for every input in order, or the ``Failure`` of an input whose evaluation fails."""
+
 Query = tuple[str, ...] | None
 """The rules to ask for: their names (all partial sets, so always defined), or None for the whole package."""
 
@@ -133,17 +140,53 @@ class Engine:
             self.bundles[query] = compiler.build(f"x = {text}", [])
         return self.bundles[query]
 
-    def run(self, inputs: list[tuple[Query, Any]], offset: int = 0) -> list[list[VerdictTuple]] | int:
-        """Verdicts per input, or the index (plus ``offset``) of the first input that fails."""
+    def run(self, inputs: list[tuple[Query, Any]], offset: int = 0) -> Outcome:
+        """Verdicts per input, or the ``Failure`` of the first input that fails (its index plus ``offset``)."""
         out = []
         for i, (query, value) in enumerate(inputs):
-            bundle = self.bundle(query)
             self.runtime.set_input(regopy.Input(value))
-            output = self.runtime.query_bundle(bundle)
-            if not output.ok():
-                return offset + i
-            out.append(verdict_tuples(binding(output)))
+            try:
+                result = answer(self.runtime, self.bundle(query))
+            except RuntimeFailure as exc:
+                return Failure(offset + i, str(exc))
+            out.append(verdict_tuples(result))
         return out
+
+
+class RuntimeFailure(Exception):
+    """The engine failed evaluating a query (a built-in erred, a function is unknown, a complete rule conflicts)."""
+
+
+_ERROR_MESSAGE = re.compile(r"\(errormsg (\d+):")
+
+
+def _error_message(text: str) -> str:
+    """The message of rego-cpp's error tree (``(error (errormsg 29:Function not found: f) ...)``); empty if none."""
+    found = _ERROR_MESSAGE.search(text)
+    if found is None:
+        return ""  # e.g. conflicting values of a complete rule: the engine says no more than ``<error>``
+    start = found.end()
+    return text[start:start + int(found.group(1))]
+
+
+def answer(interpreter: Any, bundle: Any | None = None, query: str | None = None) -> Any:
+    """The value bound to ``x`` by ``bundle`` (or by the text ``query``, ``x = ...``) over the interpreter's
+    input; None when undefined. ``RuntimeFailure`` with the engine's message when evaluation fails. Reads
+    the engine's answer itself: regopy's ``Output`` raises a JSON error on an error tree (an unknown
+    function, a failing built-in) instead of reporting it."""
+    try:
+        impl = rego_bundle_query(interpreter._impl, bundle._impl) if bundle is not None \
+            else rego_query(interpreter._impl, query or "")
+    except regopy.RegoError as exc:
+        raise RuntimeFailure(str(exc)) from None
+    try:
+        # a failed output has no text to read (reading it crashes the engine): only an error tree has one
+        text = rego_output_string(impl) if rego_output_ok(impl) else "(error)"
+    finally:
+        rego_free_output(impl)
+    if text.startswith("(error"):
+        raise RuntimeFailure(_error_message(text))
+    return _bound(text)
 
 
 def _init(sources: Sources) -> None:
@@ -153,7 +196,7 @@ def _init(sources: Sources) -> None:
     _worker["engines"] = {}
 
 
-def _run_chunk(args: tuple[str, list[tuple[Query, Any]], int]) -> list[list[VerdictTuple]] | int:
+def _run_chunk(args: tuple[str, list[tuple[Query, Any]], int]) -> Outcome:
     package, inputs, offset = args
     engines: dict[str, Engine] = _worker["engines"]
     if package not in engines:
@@ -161,8 +204,6 @@ def _run_chunk(args: tuple[str, list[tuple[Query, Any]], int]) -> list[list[Verd
     return engines[package].run(inputs, offset)
 
 
-Outcome = list[list[VerdictTuple]] | int
-"""Verdicts for every input in order, or the index of an input whose evaluation fails."""
 
 
 def can_fork() -> bool:
@@ -201,7 +242,7 @@ class Workers:
         def outcome() -> Outcome:
             out: list[list[VerdictTuple]] = []
             for part in pending.get():
-                if isinstance(part, int):
+                if isinstance(part, Failure):
                     return part
                 out += part
             return out

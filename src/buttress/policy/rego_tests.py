@@ -81,7 +81,8 @@ def run_tests(folder: Path, display: str) -> list[TestResult]:
         if result.get("crashed"):
             out.append(TestResult(query, f.display, line, "error", "the Rego engine crashed evaluating this test"))
         elif not result["ok"]:
-            out.append(TestResult(query, f.display, line, "error", "runtime error"))
+            why = result.get("error")
+            out.append(TestResult(query, f.display, line, "error", f"runtime error: {why}" if why else "runtime error"))
         else:
             passed = result["value"] is True
             out.append(TestResult(query, f.display, line, "pass" if passed else "fail",

@@ -14,7 +14,7 @@ from typing import Any
 
 import regopy
 
-from buttress.policy.rego_batch import binding
+from buttress.policy.rego_batch import RuntimeFailure, answer
 
 
 def evaluate(files: list[dict[str, str]], queries: list[str]) -> list[dict[str, Any]]:
@@ -24,8 +24,10 @@ def evaluate(files: list[dict[str, str]], queries: list[str]) -> list[dict[str, 
         interp.add_module(f["display"], f["source"])
     out: list[dict[str, Any]] = []
     for query in queries:
-        output = interp.query(f"x = {query}")
-        out.append({"ok": output.ok(), "value": binding(output) if output.ok() else None})
+        try:
+            out.append({"ok": True, "value": answer(interp, query=f"x = {query}")})
+        except RuntimeFailure as exc:
+            out.append({"ok": False, "value": None, "error": str(exc)})
     return out
 
 
