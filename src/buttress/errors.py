@@ -9,8 +9,8 @@
 
 Any other exception is a bug in buttress and keeps its traceback.
 The CLI turns ``BlueprintError`` into ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)`` lines. A quoted
-value in a problem's message that looks like a secret is replaced by ``'<redacted>'`` when the
-``Problem`` is made, once, for every consumer (command line, server, Python API).
+value in a problem's message (and any part of its key path) that looks like a secret is replaced by
+``<redacted>`` when the ``Problem`` is made, once, for every consumer (command line, server, Python API).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from buttress.secrets import redact
+from buttress.secrets import redact, redact_text
 
 
 @dataclass(frozen=True, order=True)
@@ -33,6 +33,7 @@ class Problem:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", redact(self.message))  # no problem ever carries a secret
+        object.__setattr__(self, "keypath", redact_text(self.keypath))  # not even as a key's name
 
     def format(self, severity: str = "error") -> str:
         """Render as ``FILE:LINE:COL: error: MESSAGE (at KEY.PATH)``."""

@@ -2,9 +2,10 @@
 
 ``looks_secret(text)`` returns *why* a value looks like a secret (``"a GitHub token"``), never the
 value, so that no caller can echo it; ``redact(message)`` replaces quoted secret-looking values in a
-diagnostic, ``redact_value`` those in plain data shown to a user. Pure, below every layer: called by the ``secret-inline`` control
-(``policy.catalog.supply_chain``), by ``app.diff`` and by ``errors.Problem``, so that no problem message —
-on the command line, through the server or the Python API — ever carries a secret.
+diagnostic, ``redact_text`` those in free text, ``redact_value`` those in plain data shown to a user.
+Pure, below every layer: called by the ``secret-inline`` control (``policy.catalog.supply_chain``), by
+``errors.Problem`` (so that no problem message — on the command line, through the server or the Python
+API — ever carries a secret), by the Rego verdicts and waivers every report shows, and by ``app.diff``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def redact(message: str) -> str:
 
 
 REDACTED = "<redacted>"
+
+
+def redact_text(text: str) -> str:
+    """``text`` (free text: a Rego message, a waiver's reason, a key path) with every part that looks like a
+    secret — a known token format, a random-looking token — replaced by ``<redacted>``."""
+    for _, pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return _CANDIDATE.sub(lambda m: REDACTED if _random_looking(m.group(0)) else m.group(0), text)
 
 
 def redact_value(value: Any, name: str | None = None) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import EXAMPLES, Run, edit
 
 import buttress
+from buttress.cli.main import main
 from buttress.errors import BlueprintError, UsageError
 
 
@@ -189,3 +190,11 @@ def test_a_secret_in_a_value_of_the_wrong_form_is_not_echoed_by_the_error(fraud:
     found = "\n".join(problems(fraud))
     assert "is not an endpoint" in found and "'<redacted>'" in found
     assert "Sup3rS3cretPassw0rd" not in found
+
+
+def test_a_secret_written_as_a_key_is_redacted_in_the_key_path(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    token = "ghp_4mQ9vR2xT7kL1pZ8wN3bY6cH0jF5dS9aE2uK"
+    edit(fraud / "blueprint.yaml", "  retrain:\n", f"  retrain:\n    {token}: true\n")
+    assert main(["validate", str(fraud)]) == 2
+    err = capfd.readouterr().err
+    assert token not in err and "(at modules.retrain.<redacted>)" in err

@@ -272,3 +272,30 @@ def test_a_batch_waits_for_inputs_an_earlier_batch_is_evaluating(tmp_path: Path,
     assert results[0][:600] == results[1][:600] == results[2][:600]
     assert [v.message for v in results[2][600]] == ["only-prod has no team label"]
     assert [len(v) for v in results[0][:4]] == [1, 0, 1, 0]
+
+
+def test_a_secret_a_rego_message_interpolates_is_neither_shown_nor_cached(
+        fraud: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    token = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"
+    edit(fraud / "blueprint.yaml", "    secrets:\n      REGISTRY_TOKEN: vault://secret/risk/mlflow#token\n",
+         f"    env:\n      REGISTRY_TOKEN: {token}\n")
+    (fraud / "policies" / "env.rego").write_text(
+        "package blueprint\n\nimport rego.v1\n\nwarn_plain_env contains msg if {\n\tsome name, m in input.modules\n"
+        "\tsome var, value in m.env\n\tmsg := sprintf(\"module %s sets %s=%s in plain env\", [name, var, value])\n}\n")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BUTTRESS_CACHE_DIR", str(cache))
+    for fmt in ("json", "sarif", "text"):
+        code, out, err = run(capfd, "check", fraud, "--env", "prod", "--format", fmt)
+        assert code == 1 and token not in out + err
+    assert "module scorer sets REGISTRY_TOKEN=<redacted> in plain env" in out
+    assert token.encode() not in b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+
+
+def test_a_secret_in_a_waiver_reason_is_in_no_report(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    token = "ghp_Qw3rTy8uIo1pAs5dFg7hJk9lZx2cVb4nM6qW"
+    edit(fraud / "blueprint.yaml", "      reason: The queue worker", f"      reason: (dashboard token {token}) The queue worker")
+    for fmt in ("json", "sarif", "junit", "text"):  # staging honours the waiver, so every report shows it
+        code, out, err = run(capfd, "check", fraud, "--env", "staging", "--format", fmt, "--at", "2026-12-01")
+        assert code == 1 and token not in out + err  # secret-inline flags the reason itself
+        assert "(dashboard token <redacted>) The queue worker" in out.replace("&lt;", "<").replace("&gt;", ">") \
+            or fmt == "text"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from buttress.secrets import entropy, looks_secret
+from buttress.secrets import entropy, looks_secret, redact_text, redact_value
 
 SECRETS = [
     ("ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", "a GitHub token"),
@@ -47,3 +47,24 @@ def test_a_secret_name_raises_suspicion_of_plain_values() -> None:
 
 def test_entropy_of_hex_stays_below_threshold() -> None:
     assert entropy("0123456789abcdef" * 4) <= 4.0 < entropy("Zq8rT2mLx9VbN4cW7kPs3HdJ")
+
+
+@pytest.mark.parametrize(("value", "_"), SECRETS)
+def test_redact_text_removes_each_secret_from_surrounding_text(value: str, _: str) -> None:
+    text = f"module scorer sets TOKEN={value} in plain env; see RISK-1042"
+    redacted = redact_text(text)
+    assert value not in redacted and "<redacted>" in redacted
+    assert redacted.startswith("module scorer sets") and redacted.endswith("RISK-1042")
+
+
+@pytest.mark.parametrize("value", ORDINARY)
+def test_redact_text_keeps_ordinary_text(value: str) -> None:
+    assert redact_text(f"image {value} is fine") == f"image {value} is fine"
+
+
+def test_redact_value_reads_an_env_entry_with_its_name() -> None:
+    entry = {"name": "DB_PASSWORD", "value": "hunter2hunter2"}
+    assert redact_value([entry, {"name": "MODE", "value": "shadow"}]) == [
+        {"name": "DB_PASSWORD", "value": "<redacted>"}, {"name": "MODE", "value": "shadow"}]
+    assert redact_value({"args": ["--token=ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", "-v"]}) == {
+        "args": ["<redacted>", "-v"]}

@@ -26,6 +26,7 @@ from buttress.render.common.promotion import promotion_rules
 from buttress.render.graph import graph_data
 from buttress.render.signals.slo import number, slos_of
 from buttress.render.site import site_files
+from buttress.secrets import redact_text
 
 
 def _replicas(module: ResolvedModule) -> str:
@@ -105,8 +106,9 @@ def _controls(bp: Blueprint, at: dt.date) -> tuple[list[dict[str, Any]], list[di
     known = set(BY_ID) | {r["id"] for r in rules}
     listed = {c["id"] for c in controls} | {r["id"] for r in rules}
     reviewed = [{"control": w.spec.control, "linked": w.spec.control in listed, "modules": list(w.spec.modules),
-                 "environments": list(w.spec.environments or []), "reason": w.spec.reason,
-                 "approvedBy": w.spec.approved_by, "ticket": w.spec.ticket, "expires": w.spec.expires.isoformat(),
+                 "environments": list(w.spec.environments or []), "reason": redact_text(w.spec.reason),
+                 "approvedBy": redact_text(w.spec.approved_by),
+                 "ticket": redact_text(w.spec.ticket) if w.spec.ticket else None, "expires": w.spec.expires.isoformat(),
                  "valid": w.valid, "problems": list(w.problems)}
                 for w in waivers.review(bp, at, known)]
     return controls, rules, reviewed

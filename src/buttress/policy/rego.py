@@ -45,6 +45,7 @@ from buttress.policy.rego_batch import (
     rule_severity,
 )
 from buttress.policy.rego_scope import Node, Rule, conflicts_possible, member_local, projection, rules_of
+from buttress.secrets import redact_text
 
 PACKAGES = ("blueprint", "main")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
@@ -341,7 +342,9 @@ class PolicySet:
             self._pending.pop(key, None)
         self.evaluations += len(missing)
         for key, found in zip(missing, outcome, strict=True):
-            self._cache[key] = [Verdict(r, "error" if s == "error" else "warning", m, mod) for r, s, m, mod in found]
+            # a message may interpolate a secret-looking input value: never shown, never cached
+            self._cache[key] = [Verdict(r, "error" if s == "error" else "warning", redact_text(m), mod)
+                                for r, s, m, mod in found]
 
     def close(self) -> None:
         """Stop the worker processes ``submit`` started, if any (evaluations not waited for are dropped)."""

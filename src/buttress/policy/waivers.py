@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from buttress.model.parse import Blueprint
 from buttress.model.spec.blueprint import Waiver
 from buttress.policy.findings import Finding, Location, WaiverRef
+from buttress.secrets import redact_text
 
 MAX_AHEAD_DAYS = 180
 
@@ -57,7 +58,8 @@ def review(bp: Blueprint, at: dt.date, known_controls: Collection[str]) -> list[
         problems += [f"names module {m!r}, which does not exist" for m in waiver.modules if m not in modules]
         problems += [f"names environment {e!r}, which does not exist"
                      for e in waiver.environments or [] if e not in envs]
-        ref = WaiverRef(waiver.reason, waiver.approved_by, waiver.expires, waiver.ticket, location)
+        ref = WaiverRef(redact_text(waiver.reason), redact_text(waiver.approved_by), waiver.expires,
+                        redact_text(waiver.ticket) if waiver.ticket else None, location)  # shown in every report
         out.append(ReviewedWaiver(i, waiver, ref, tuple(problems)))
     return out
 
