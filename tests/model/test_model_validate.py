@@ -198,3 +198,15 @@ def test_a_secret_written_as_a_key_is_redacted_in_the_key_path(fraud: Path, capf
     assert main(["validate", str(fraud)]) == 2
     err = capfd.readouterr().err
     assert token not in err and "(at modules.retrain.<redacted>)" in err
+
+
+@pytest.mark.parametrize(("camel", "snake"), [("approvedBy:", "approved_by:"), ("atRest:", "at_rest:"),
+                                              ("serviceTime:", "service_time:")])
+def test_a_key_in_snake_case_is_unknown_with_the_spelling_as_hint(fraud: Path, capfd: pytest.CaptureFixture[str],
+                                                                  camel: str, snake: str) -> None:
+    text = (fraud / "blueprint.yaml").read_text()
+    assert camel in text
+    (fraud / "blueprint.yaml").write_text(text.replace(camel, snake, 1))
+    assert main(["validate", str(fraud)]) == 2
+    err = capfd.readouterr().err
+    assert f"unknown key '{snake[:-1]}'; did you mean '{camel[:-1]}'?" in err

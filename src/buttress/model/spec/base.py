@@ -18,7 +18,8 @@ class Spec(BaseModel):
         extra="forbid",
         frozen=True,
         alias_generator=to_camel,
-        populate_by_name=True,
+        validate_by_alias=True,
+        validate_by_name=False,  # a blueprint spells keys as BLUEPRINT.md does: approvedBy, never approved_by
         strict=False,
         use_attribute_docstrings=True,
     )
