@@ -28,11 +28,13 @@ def test_duplicate_key_is_refused_at_the_second_occurrence() -> None:
     line, column, message = only(refused("a: 1\nb:\n  c: 1\n  c: 2\n"))
     assert (line, column) == (4, 3)
     assert "duplicate key 'c'" in message and "line 3" in message
+    assert refused("a: 1\nb:\n  c: 1\n  c: 2\n").problems[0].keypath == "b.c"
 
 
 def test_custom_and_python_tags_are_refused() -> None:
     assert "tag !secret" in only(refused("a: !secret x\n"))[2]
     assert "python/object" in only(refused("a: !!python/object:os.system x\n"))[2]
+    assert refused("a:\n  - b: !env X\n").problems[0].format().endswith("(at a[0].b)")
 
 
 def test_standard_tags_are_honoured() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from buttress.errors import BlueprintError
-from buttress.model.source import Document, KeyPath
+from buttress.model.source import Document, KeyPath, format_keypath
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 64
@@ -140,8 +140,9 @@ class _Builder:
         self.key_marks: dict[KeyPath, tuple[int, int]] = {}
         self.value_marks: dict[KeyPath, tuple[int, int]] = {}
 
-    def _fail(self, node: yaml.Node, message: str) -> BlueprintError:
-        return BlueprintError.single(self.name, node.start_mark.line + 1, node.start_mark.column + 1, message)
+    def _fail(self, node: yaml.Node, message: str, path: KeyPath = ()) -> BlueprintError:
+        return BlueprintError.single(self.name, node.start_mark.line + 1, node.start_mark.column + 1, message,
+                                     format_keypath(path))
 
     def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -154,9 +155,9 @@ class _Builder:
         self.seen.add(id(node))
         self.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _ALLOWED_TAGS and node.tag != _PLAIN:
-            raise self._fail(node, f"tag {node.tag} is not allowed: blueprints use plain YAML values only")
+            raise self._fail(node, f"tag {node.tag} is not allowed: blueprints use plain YAML values only", path)
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            return self._scalar(node, path)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -165,7 +166,7 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         tag, text = node.tag, node.value
         if tag == _PLAIN:
             return resolve_plain(text)
@@ -174,22 +175,22 @@ class _Builder:
         value = resolve_plain(text)
         expected = _TAG_TYPES.get(tag[len(_STD):])
         if expected is None or not isinstance(value, expected) or (tag.endswith("int") and isinstance(value, bool)):
-            raise self._fail(node, f"value {text!r} does not match its tag {tag}")
+            raise self._fail(node, f"value {text!r} does not match its tag {tag}", path)
         return float(value) if tag.endswith("float") and isinstance(value, int) else value
 
     def _mapping(self, node: yaml.Node, path: KeyPath, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise self._fail(key_node, "mapping keys must be plain strings")
+                raise self._fail(key_node, "mapping keys must be plain strings", path)
             if key_node.tag not in (_PLAIN, _STD + "str"):
-                raise self._fail(key_node, f"tag {key_node.tag} is not allowed on a key")
+                raise self._fail(key_node, f"tag {key_node.tag} is not allowed on a key", path)
             key = key_node.value
             if key == "<<" and key_node.tag == _PLAIN:
-                raise self._fail(key_node, "merge keys (<<) are not supported: write the values out")
+                raise self._fail(key_node, "merge keys (<<) are not supported: write the values out", path)
             if key in out:
                 first = self.key_marks[(*path, key)]
-                raise self._fail(key_node, f"duplicate key {key!r} (first at line {first[0]})")
+                raise self._fail(key_node, f"duplicate key {key!r} (first at line {first[0]})", (*path, key))
             child = (*path, key)
             self.key_marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, child, depth + 1)
