@@ -32,7 +32,8 @@ def test_json_is_the_blueprint_contract(cli: Callable[..., Run], failing: Path) 
     [digest] = [f for f in data["findings"] if f["control"] == "image-digest"]
     assert {k: digest[k] for k in ("control", "severity", "environment", "module", "waived")} == {
         "control": "image-digest", "severity": "error", "environment": "prod", "module": "scorer", "waived": False}
-    assert digest["location"] == {"file": str(failing / "blueprint.yaml"), "line": 54, "column": 12}
+    # as BLUEPRINT.md shows it: relative to the blueprint's folder, whatever the path given and the working folder
+    assert digest["location"] == {"file": "blueprint.yaml", "line": 54, "column": 12}
     assert data["environments"]["prod"] == {"enforcement": "mandatory", "blocked": True, "findings": 2}
 
 

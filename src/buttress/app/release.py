@@ -53,21 +53,6 @@ def _render(validated: Validated, env: str, report: CheckReport) -> dict[str, by
     return {name.removeprefix(prefix): bytes(content) for name, content in bundle.files.items()}
 
 
-def _portable(finding: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """A finding whose location names its file relative to the blueprint's folder (``blueprint.yaml``,
-    ``policies/deny.rego``): the same release built in any checkout, or on the team server, records
-    the same findings."""
-    location = finding.get("location")
-    if not location:
-        return finding
-    file = Path(location["file"])
-    try:
-        relative = file.resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        return finding
-    return {**finding, "location": {**location, "file": relative}}
-
-
 def _refuse_secrets(validated: Validated, report: CheckReport) -> None:
     """A located ``BlueprintError`` for each unwaived inline secret of any environment: a release
     stores every environment's rendered files, and a secret-looking value is never written to one."""
@@ -92,7 +77,9 @@ def create_release(path: Path | str, ctx: LedgerContext) -> ReleaseSummary:
     report = check(validated, envs, ctx.at.date())
     _refuse_secrets(validated, report)
     folder = validated.blueprint.folder
-    findings = {name: [_portable(f.to_json(), folder) for f in result.findings]
+    # locations relative to the blueprint's folder: the same release built in any checkout, or on the
+    # team server, records the same findings
+    findings = {name: [f.to_json(folder) for f in result.findings]
                 for name, result in report.environments.items()}
     files = {env: _render(validated, env, report) for env in envs}
     bp = validated.blueprint

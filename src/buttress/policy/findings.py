@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -22,9 +23,18 @@ class Location:
     line: int
     column: int
 
-    def to_json(self) -> dict[str, Any]:
-        """``{"file", "line", "column"}``."""
-        return {"file": self.file, "line": self.line, "column": self.column}
+    def to_json(self, folder: Path | None = None) -> dict[str, Any]:
+        """``{"file", "line", "column"}``; with ``folder`` (the blueprint's), a file inside it is named
+        relative to it (``blueprint.yaml``, ``policies/deny.rego``), wherever the command ran from."""
+        return {"file": self.portable(folder) if folder is not None else self.file, "line": self.line,
+                "column": self.column}
+
+    def portable(self, folder: Path) -> str:
+        """The file relative to ``folder`` when inside it, else as given."""
+        try:
+            return Path(self.file).resolve().relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            return self.file
 
 
 @dataclass(frozen=True, order=True)
@@ -48,10 +58,10 @@ class WaiverRef:
     ticket: str | None = None
     location: Location | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, folder: Path | None = None) -> dict[str, Any]:
         """The waiver's fields as users write them."""
         return {"reason": self.reason, "approvedBy": self.approved_by, "expires": self.expires.isoformat(),
-                "ticket": self.ticket, "location": self.location.to_json() if self.location else None}
+                "ticket": self.ticket, "location": self.location.to_json(folder) if self.location else None}
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,9 @@ class Finding:
         """This finding, marked waived by ``waiver``."""
         return replace(self, waived=True, waiver=waiver)
 
-    def to_json(self) -> dict[str, Any]:
-        """The BLUEPRINT.md contract fields, plus waiver details and the rendered object."""
+    def to_json(self, folder: Path | None = None) -> dict[str, Any]:
+        """The BLUEPRINT.md contract fields, plus waiver details and the rendered object (``folder``: see
+        ``Location.to_json``)."""
         out: dict[str, Any] = {
             "control": self.control,
             "severity": self.severity,
@@ -87,10 +98,10 @@ class Finding:
             "module": self.module,
             "message": self.message,
             "waived": self.waived,
-            "location": self.location.to_json() if self.location else None,
+            "location": self.location.to_json(folder) if self.location else None,
         }
         if self.waiver is not None:
-            out["waiver"] = self.waiver.to_json()
+            out["waiver"] = self.waiver.to_json(folder)
         if self.object is not None:
             out["object"] = {"kind": self.object.kind, "name": self.object.name}
         return out

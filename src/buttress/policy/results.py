@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from buttress.policy.catalog import Control
@@ -47,8 +48,11 @@ class CheckReport:
         return [f for e in self.environments.values() for f in e.findings]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``check --format json`` contract, plus per-environment verdicts."""
+        """The ``check --format json`` contract, plus per-environment verdicts. Locations name files
+        relative to the blueprint's folder (``blueprint.yaml``, as BLUEPRINT.md shows), so the report
+        reads the same from any working folder, in CI as in a release."""
+        folder = Path(self.file).parent
         return {"blocked": self.blocked, "blueprint": self.blueprint, "at": self.at.isoformat(),
                 "environments": {n: {"enforcement": e.enforcement, "blocked": e.blocked,
                                      "findings": len(e.findings)} for n, e in self.environments.items()},
-                "findings": [f.to_json() for f in self.findings]}
+                "findings": [f.to_json(folder) for f in self.findings]}
