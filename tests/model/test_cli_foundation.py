@@ -110,3 +110,16 @@ def test_every_registered_command_has_help(cli: Callable[..., Run]) -> None:
     for name in COMMANDS:
         assert name in listed
         assert cli(name, "--help").exit == 0, name
+
+
+@pytest.mark.parametrize("args", [
+    ["init", "{file}", "--name", "x"], ["init", "{file}/sub"], ["schema", "--out", "{file}/schema.json"],
+    ["schema", "--out", "{dir}"], ["keys", "init", "-C", "{file}", "--as", "alice"],
+])
+def test_a_path_the_system_refuses_is_a_usage_error(cli: Callable[..., Run], tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "folder").mkdir()
+    run = cli(*(a.replace("{file}", str(tmp_path / "notes.txt")).replace("{dir}", str(tmp_path / "folder"))
+                for a in args))
+    assert run.exit == 2 and run.stderr.startswith("error: cannot use ") and "Traceback" not in run.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not any((tmp_path / "folder").iterdir())

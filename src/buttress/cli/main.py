@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except OSError as exc:  # a path the user named cannot be read or written: not a folder, no permission, no space
+        where = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"error: cannot use{where}: {exc.strerror or exc}\n")
+        return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
