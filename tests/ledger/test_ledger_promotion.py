@@ -3,6 +3,7 @@ of duties, rejections, break-glass, rollback, GitOps commits, status and history
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from collections.abc import Callable
@@ -26,8 +27,13 @@ class Ledger:
         self.url, self.key, self.project = probe.url, str(probe.key_file), probe.project
         self.cli = cli
 
-    def __call__(self, *args: str, who: str = "frank", at: str = "2026-12-01T09:00:00+00:00") -> Any:
-        return self.cli(*args, "--ledger", self.url, "--key", self.key, "--as", who, "--at", at)
+        self.now = "2026-12-01T09:00:00+00:00"
+        """The time of the latest action: an action given no ``at`` happens then (the log moves forward)."""
+
+    def __call__(self, *args: str, who: str = "frank", at: str | None = None) -> Any:
+        if at is not None and dt.datetime.fromisoformat(at) > dt.datetime.fromisoformat(self.now):
+            self.now = at
+        return self.cli(*args, "--ledger", self.url, "--key", self.key, "--as", who, "--at", at or self.now)
 
     def json(self, *args: str, **kw: str) -> tuple[int, Any]:
         run = self(*args, "--format", "json", **kw)
@@ -89,11 +95,23 @@ def test_window_and_rejection_refuse_and_say_why(sqlite_ledger: Ledger) -> None:
     assert run.exit == 1 and "✗ window: Fri 10:00 Europe/Berlin is outside" in run.stdout
     assert lg("reject", lg.rid, "--env", "prod", who="erin").exit == 2, "a rejection needs a reason"
     assert lg("reject", lg.rid, "--env", "prod", "--reason", "model drift", who="erin").exit == 0
-    code, out = lg.json("promote", lg.rid, "--to", "prod", at=PROD_OK)
+    thursday = "2026-12-10T10:00:00+01:00"  # the next Thursday: the log moves forward
+    code, out = lg.json("promote", lg.rid, "--to", "prod", at=thursday)
     assert code == 1 and failed(out) == {"approvals": "rejected by erin"}
     assert lg("reject", lg.rid, "--env", "prod", "--withdraw", who="bob").exit == 2
     assert lg("reject", lg.rid, "--env", "prod", "--withdraw", who="erin").exit == 0
-    assert lg("promote", lg.rid, "--to", "prod", at=PROD_OK).exit == 0
+    assert lg("promote", lg.rid, "--to", "prod", at=thursday).exit == 0
+
+
+def test_an_action_dated_before_the_latest_entry_is_refused(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    to_staging(lg)
+    back = lg("promote", lg.rid, "--to", "dev", at="2026-11-30T09:00:00+00:00")
+    assert back.exit == 2 and "before the ledger's latest entry" in back.stderr
+    skewed = lg("approve", lg.rid, "--env", "prod", who="bob", at="2026-12-01T09:08:00+00:00")
+    assert skewed.exit == 0, "a clock a few minutes behind is no back-dating"
+    _, history = lg.json("history", "--env", "dev")
+    assert [e["at"] for e in history["events"]] == ["2026-12-01T09:05:00+00:00"]
 
 
 def test_separation_of_duties_and_roles(sqlite_ledger: Ledger) -> None:

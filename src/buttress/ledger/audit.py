@@ -12,6 +12,7 @@ verification and the attestation gate accept only the keys ``trusted_keys`` find
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -96,6 +97,7 @@ def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) 
     head = session.get(Head, 1)
     assert head is not None, "the ledger has no head row; open it with ledger.store.open_ledger"
     _refuse_self_endorsement(head.size, key, drafts)
+    _refuse_backdating(session, head.size, at)
     frontier = merkle.Frontier(head.size, [bytes.fromhex(h) for h in json.loads(head.frontier)])
     rows: list[AuditEntry] = []
     for draft in drafts:
@@ -112,6 +114,21 @@ def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) 
     head.size = frontier.size
     head.frontier = json.dumps([h.hex() for h in frontier.hashes])
     return rows
+
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+"""How far an action may be dated before the log's latest entry: two writers' clocks differ a little."""
+
+
+def _refuse_backdating(session: Session, size: int, at: str) -> None:
+    """``UsageError`` for an action dated (``--at``) before the log's latest entry, beyond ``CLOCK_SKEW``: the
+    log's times move forward, so that no gate (a soak, a change window) is judged at a time already past."""
+    if not size:
+        return
+    latest = session.scalar(select(AuditEntry.at).where(AuditEntry.seq == size - 1))
+    if latest is not None and dt.datetime.fromisoformat(at) < dt.datetime.fromisoformat(latest) - CLOCK_SKEW:
+        raise UsageError(f"the action is dated {at}, before the ledger's latest entry ({latest}): the audit log "
+                         "moves forward in time (check --at)")
 
 
 def _refuse_self_endorsement(size: int, key: SigningKey, drafts: Sequence[Draft]) -> None:
