@@ -83,9 +83,17 @@ def test_promotion_from_unknown_and_loops(fraud: Path) -> None:
     bp = fraud / "blueprint.yaml"
     edit(bp, "from: dev", "from: prod")
     found = "\n".join(problems(fraud))
-    assert "promotion chain loops: prod -> staging -> prod" in found or "loops" in found
+    assert "promotion chain loops: prod -> staging -> prod" in found  # in promotion order, source first
+    assert "promotion chain loops: staging -> prod -> staging" in found
     edit(bp, "from: prod", "from: qa")
     assert any("promotion source 'qa' is not an environment" in f for f in problems(fraud))
+
+
+def test_a_loop_through_every_environment_is_named_in_promotion_order(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "    enforcement: advisory\n", "    enforcement: advisory\n    promotion: {from: prod}\n")
+    found = "\n".join(problems(fraud))
+    assert "environments.dev.promotion.from" in found
+    assert "promotion chain loops: dev -> staging -> prod -> dev" in found
 
 
 @pytest.mark.parametrize("target", ["../../../etc/passwd", "/etc/passwd"])
@@ -210,3 +218,15 @@ def test_a_key_in_snake_case_is_unknown_with_the_spelling_as_hint(fraud: Path, c
     assert main(["validate", str(fraud)]) == 2
     err = capfd.readouterr().err
     assert f"unknown key '{snake[:-1]}'; did you mean '{camel[:-1]}'?" in err
+
+
+def test_a_call_is_reported_against_its_consumes_reference_once(fraud: Path) -> None:
+    bp = fraud / "blueprint.yaml"
+    edit(bp, "calls: {features.feature-api: 2}", "calls: {features.feature-apo: 2}")
+    [found] = problems(fraud)
+    assert "calls 'features.feature-apo', which this module does not consume; did you mean 'features.feature-api'?" \
+        in found
+    edit(bp, "calls: {features.feature-apo: 2}", "calls: {features.feature-api: 2}")
+    edit(bp, "      - features.feature-api", "      - featurez.feature-api")
+    [found] = problems(fraud)  # the consumes reference is the mistake: the (right) call is not blamed for it
+    assert "module 'featurez' does not exist; did you mean 'features'?" in found

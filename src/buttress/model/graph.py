@@ -19,7 +19,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.model.source import Document
 from buttress.model.spec import ExternalSpec
-from buttress.model.suggest import did_you_mean
+from buttress.model.suggest import closest, did_you_mean
 from buttress.model.units import SemVer, SemverRange
 
 
@@ -178,16 +178,19 @@ def build_graph(bp: Blueprint, env: Environment) -> Graph:
     provided = {name: module.spec.provides or {} for name, module in env.modules.items()}
     for name, module in env.modules.items():
         s = module.spec
+        broken = []
         for i, ref in enumerate(s.consumes or []):
             found = reference(ref, externals, provided)
             if isinstance(found, str):
                 problems.append(module.problem(("consumes", i), found))
+                broken.append(ref)
                 continue
             target, iface, semver_range = found
             version = provided[target][iface].version if iface is not None else None
             edges.append(Edge(name, i, target, iface, semver_range, version))
         calls = s.capacity.calls if s.capacity and s.capacity.calls else {}
-        problems += module_references(module, s.consumes or [], calls, s.queue.from_ if s.queue else None, externals)
+        problems += module_references(module, s.consumes or [], calls, s.queue.from_ if s.queue else None, externals,
+                                      broken)
         problems += _check_queue_scaling(module, externals)
     problems += scenario_references(bp.document, {n: sc.load for n, sc in bp.spec.scenarios.items()}, provided)
     if problems:
@@ -223,12 +226,15 @@ def reference(ref: str, externals: Collection[str], provided: Provided) -> Refer
 
 
 def module_references(module: ResolvedModule, consumes: Iterable[str], calls: Iterable[str], queue_from: str | None,
-                      externals: Collection[str]) -> list[Problem]:
-    """``capacity.calls`` must name what the module consumes, ``queue.from`` an external."""
+                      externals: Collection[str], broken: Collection[str] = ()) -> list[Problem]:
+    """``capacity.calls`` must name what the module consumes, ``queue.from`` an external. A call close to a
+    ``consumes`` reference in ``broken`` (one that names nothing, already reported) is not reported again:
+    the reference is what to fix, not the call."""
     problems = []
     consumed = {ref.partition("@")[0].strip() for ref in consumes}
+    unresolved = {ref.partition("@")[0].strip() for ref in broken}
     for target in calls:
-        if target not in consumed:
+        if target not in consumed and closest(target, consumed) not in unresolved:
             problems.append(module.problem(("capacity", "calls", target),
                                            f"calls {target!r}, which this module does not consume"
                                            + did_you_mean(target, consumed)))

@@ -240,7 +240,7 @@ def _check_promotions(envs: dict[str, Any], doc: Document) -> list[Problem]:
         while nxt is not None and nxt in sources:
             if nxt in seen:
                 if nxt == start:
-                    loop = " -> ".join([*reversed(seen), start])
+                    loop = " -> ".join([*reversed(seen), seen[-1]])  # in promotion order: source -> target
                     problems.append(doc.problem(("environments", start, "promotion", "from"),
                                                 f"promotion chain loops: {loop}"))
                 break

@@ -75,16 +75,18 @@ def _module_problems(module: ResolvedModule, externals: Collection[str], provide
     problems = required_fields(module) if module.spec is not _UNTYPED else []
     consumes = data.get("consumes")
     entries = consumes if isinstance(consumes, list) else []
+    broken = []
     for i, ref in enumerate(entries):
         if isinstance(ref, str):
             found = reference(ref, externals, provided)
             if isinstance(found, str):
                 problems.append(module.problem(("consumes", i), found))
+                broken.append(ref)
     capacity, queue = data.get("capacity"), data.get("queue")
     calls = capacity.get("calls") if isinstance(capacity, dict) else None
     queue_from = queue.get("from") if isinstance(queue, dict) else None
     well_formed = consumes is None or (isinstance(consumes, list) and all(isinstance(r, str) for r in consumes))
     problems += module_references(module, entries if well_formed else [],
                                   calls if isinstance(calls, dict) and well_formed else {},
-                                  queue_from if isinstance(queue_from, str) else None, externals)
+                                  queue_from if isinstance(queue_from, str) else None, externals, broken)
     return problems
