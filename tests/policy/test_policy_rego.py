@@ -107,6 +107,14 @@ def test_syntax_error_is_located_and_keeps_stdout_clean(fraud: Path, capfd: pyte
     assert "Traceback" not in err
 
 
+def test_one_mistake_is_one_error(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "bad.rego").write_text("package blueprint\n\nimport rego.v1\n\n"
+                                                  "deny_x contains msg if {\n\tinput.a >> 0\n\tmsg := \"x\"\n}\n")
+    code, _, err = run(capfd, "check", fraud, "--env", "prod", "--format", "json")
+    assert code == 2
+    assert err.count("bad.rego:6:") == 1 and "1 error(s)" in err
+
+
 def test_runtime_error_is_a_located_user_error(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (fraud / "policies" / "conflict.rego").write_text(
         "package blueprint\n\nimport rego.v1\n\nlevel := 1 if input.environment.name == \"prod\"\n\n"

@@ -111,11 +111,15 @@ def _capture_fd1() -> Iterator[list[str]]:
 def _parse_problems(text: str, files: list[RegoFile]) -> list[Problem]:
     """Located problems from rego-cpp's printed error report."""
     problems = []
+    seen = set()
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _ERROR_AT.match(line)
         if m and m.group("file"):
             message = lines[i - 1].strip() if i > 0 else "Rego syntax error"
+            if (m.group("file"), m.group("line"), message) in seen:
+                continue  # rego-cpp may report one mistake at two columns of a line
+            seen.add((m.group("file"), m.group("line"), message))
             problems.append(Problem(m.group("file"), int(m.group("line")), int(m.group("col")),
                                     f"Rego: {message}"))
     if not problems:
