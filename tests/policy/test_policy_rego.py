@@ -115,6 +115,16 @@ def test_one_mistake_is_one_error(fraud: Path, capfd: pytest.CaptureFixture[str]
     assert err.count("bad.rego:6:") == 1 and "1 error(s)" in err
 
 
+def test_a_misspelt_package_is_an_error_and_a_library_package_is_not(fraud: Path,
+                                                                     capfd: pytest.CaptureFixture[str]) -> None:
+    (fraud / "policies" / "lib.rego").write_text("package lib.naming\n\nimport rego.v1\n\nshort(n) if count(n) < 3\n")
+    assert run(capfd, "check", fraud, "--env", "prod", "--format", "json")[0] == 0
+    (fraud / "policies" / "typo.rego").write_text("package blueprnt\n\nimport rego.v1\n\ndeny_x contains \"x\" if true\n")
+    code, _, err = run(capfd, "check", fraud, "--env", "prod", "--format", "json")
+    assert code == 2 and "typo.rego:1:9: error: Rego: package blueprnt is neither blueprint nor main" in err
+    assert "did you mean 'blueprint'?" in err
+
+
 def test_runtime_error_is_a_located_user_error(fraud: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (fraud / "policies" / "conflict.rego").write_text(
         "package blueprint\n\nimport rego.v1\n\nlevel := 1 if input.environment.name == \"prod\"\n\n"

@@ -29,6 +29,7 @@ from typing import Any
 import regopy
 
 from buttress.errors import BlueprintError, Problem
+from buttress.model.suggest import closest
 from buttress.policy import rego_cache
 from buttress.policy.findings import Severity
 from buttress.policy.rego_batch import (
@@ -443,4 +444,22 @@ def load_policies(folders: list[tuple[Path, str]], *, tests: bool = False) -> Po
         hasher.update(f.sha256.encode() + b"\0")  # the bytes only: not the path they were named by
     policy = PolicySet(files, hasher.hexdigest())
     _interpreter(files)  # compile now: syntax errors surface before any evaluation
+    misspelt = [_misspelt_package(f) for f in files]
+    if any(misspelt):
+        raise BlueprintError([p for p in misspelt if p is not None])
     return policy
+
+
+def _misspelt_package(f: RegoFile) -> Problem | None:
+    """A one-word package named like ``blueprint`` or ``main`` but neither (``blueprnt``): its rules would
+    never run, silently. Other packages (helper libraries such as ``lib.k8s``, subpackages) are fine."""
+    if "." in f.package or f.package in PACKAGES:
+        return None
+    hint = closest(f.package, PACKAGES)
+    if hint is None:
+        return None
+    m = _PACKAGE.search(f.source)
+    line = f.source.count("\n", 0, m.start(1)) + 1 if m else 1
+    column = m.start(1) - f.source.rfind("\n", 0, m.start(1)) if m else 1
+    return Problem(f.display, line, column, f"Rego: package {f.package} is neither blueprint nor main, so its rules "
+                                            f"never run; did you mean {hint!r}?")
