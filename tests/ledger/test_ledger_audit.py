@@ -45,6 +45,14 @@ def test_edited_entry_is_named(seeded: Seeded, cli: Callable[..., Any]) -> None:
     report = verify(cli, url)
     assert not report["ok"] and report["problems"][0]["entry"] == seq
     assert f"entry {seq} (role.granted bob) was altered" in report["problems"][0]["message"]
+    text = cli("audit", "verify", "--ledger", url).stdout
+    assert f"  entry {seq} (role.granted bob) was altered" in text and f"entry {seq}: entry" not in text
+
+
+def test_an_empty_identity_is_refused(seeded: Seeded, cli: Callable[..., Any]) -> None:
+    ctx = seeded[0]()
+    run = cli("roles", "grant", "dave", "security", "--ledger", ctx.url, "--key", ctx.key_file, "--as", "")
+    assert run.exit == 2 and "'' is not a valid identity" in run.stderr
 
 
 def test_edit_with_recomputed_leaf_hash_is_caught_by_the_signed_checkpoint(seeded: Seeded,

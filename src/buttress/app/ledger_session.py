@@ -73,7 +73,7 @@ class LedgerContext:
     @property
     def actor(self) -> str:
         """The acting identity: ``--as``, ``BUTTRESS_USER``, or the login name."""
-        return roles.check_name(self.identity or getpass.getuser())
+        return roles.check_name(self.identity if self.identity is not None else getpass.getuser())  # --as "": refused
 
     @property
     def when(self) -> str:

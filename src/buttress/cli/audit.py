@@ -32,7 +32,8 @@ def _report(report: ledger_report.Report, fmt: Format, anchor: str | None) -> in
     else:
         stdout().print(f"[red]✗[/] audit log does not verify ({report.entries} entries checked):")
         for p in report.problems:
-            stdout().print(f"  {p['where']}: {p['message']}")
+            message = p["message"]  # most messages name their spot first: say it once
+            stdout().print(f"  {message}" if message.startswith(p["where"]) else f"  {p['where']}: {message}")
     return 0 if report.ok else 1
 
 

@@ -398,7 +398,9 @@ def verify_proof(doc: Mapping[str, Any], trusted: Collection[str] | None) -> tup
         proof = [bytes.fromhex(h) for h in doc["proof"]]
         origin = str(cp["origin"]).removeprefix("buttress-ledger/")
         index, size = int(doc["leafIndex"]), int(cp["size"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        return False, f"the proof cannot be read: it has no {exc.args[0]!r} field (is it the output of `buttress audit proof`?)"
+    except (TypeError, ValueError) as exc:
         return False, f"the proof cannot be read: {exc}"
     if trusted is not None and key.id not in trusted:
         return False, f"the checkpoint is signed by key {short(key.id)}, which is not a trusted key"
