@@ -5,11 +5,18 @@ large blueprint builds millions of small dicts that live until the end, and the 
 walk them again and again — measured, about half of a 1,000-module Kubernetes render
 (``docs/performance.md``). Reference counting still frees everything that is not in a cycle.
 Called by ``cli.main.run`` for every command but ``serve``, and by the benchmarks.
+
+``exit_now(code)`` ends such a run without tearing the heap down object by object (mypy does this too):
+the output is flushed, every file was closed by its ``with``, and worker processes were stopped by
+their owners; freeing a large render's millions of objects one at a time would only add ~0.1 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import sys
 
 GC_THRESHOLD = (200_000, 30, 30)
 
@@ -17,3 +24,12 @@ GC_THRESHOLD = (200_000, 30, 30)
 def tune() -> None:
     """Apply the batch settings to this process."""
     gc.set_threshold(*GC_THRESHOLD)
+
+
+def exit_now(code: int) -> None:
+    """Flush stdout and stderr, then end the process with ``code`` at once (no interpreter teardown). A
+    reader that has gone (``buttress history | head``) is no error of the command's."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # closed by the reader, or already closed
+            stream.flush()
+    os._exit(code)

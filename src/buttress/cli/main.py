@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point: batch settings (``buttress.batch``) for every command but ``serve``."""
-    if "serve" not in sys.argv[1:]:
-        batch.tune()
-    sys.exit(main())
+    """Console-script entry point: batch settings and a fast exit (``buttress.batch``) for every command but ``serve``."""
+    if "serve" in sys.argv[1:]:
+        sys.exit(main())
+    batch.tune()
+    batch.exit_now(main())
