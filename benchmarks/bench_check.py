@@ -74,6 +74,9 @@ print(json.dumps(r))
 
 def main(sizes: list[int]) -> None:
     from benchmarks.generate import generate
+    from benchmarks.speed import reference_seconds
+
+    before = reference_seconds()
 
     print("| modules | objects (3 envs) | validate s | render s | built-in controls s | Rego blueprint s "
           "| Rego main cold s | Rego main cached s | check() cold s | check() warm s "
@@ -98,6 +101,7 @@ def main(sizes: list[int]) -> None:
                   f"({r['rules']} rules, {r['rego_evaluations']:,} inputs) | {r['rego_main_cached']:.2f} "
                   f"| {r['check_cold']:.2f} | {r['check_warm']:.2f} | {cli_cold[0]:.2f} ({cli_cold[1]:.2f}) "
                   f"| {cli_warm[0]:.2f} ({cli_warm[1]:.2f}) |")
+    print(f"\nmachine speed (benchmarks.speed, ~0.7 s quiet): {before:.2f} s before, {reference_seconds():.2f} s after")
 
 
 def _cli(path: Path, folder: Path, *extra: str) -> tuple[float, float]:
