@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from tests.ledger.conftest import new_release
 
 Seeded = tuple[Callable[..., Any], str]
 STAGED = "2026-12-01T09:10:00+00:00"
@@ -293,3 +294,22 @@ def test_keys_rotate_is_endorsed_by_the_previous_key(tmp_path: Path, cli: Callab
     verified = cli("audit", "verify", "--ledger", url, "--trust", str(trust), "--format", "json")
     assert verified.exit == 0, verified.stdout
     assert json.loads(verified.stdout)["keys"] == [first["keyId"], new_id]
+
+
+def test_an_environment_no_release_has_is_a_usage_error_with_a_hint(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    to_staging(lg)
+    for run in (lg("history", "--env", "stagin"), lg("rollback", "--env", "stagin")):
+        assert run.exit == 2 and "no release of this ledger has an environment 'stagin'; did you mean 'staging'?" \
+            in run.stderr
+    assert lg("history", "--env", "staging").exit == 0
+
+
+def test_a_prefix_of_several_releases_is_ambiguous(seeded_sqlite: Seeded, cli: Callable[..., Any]) -> None:
+    ctx, first = seeded_sqlite
+    second = new_release(ctx("carol", "2026-12-02T09:00:00+00:00"), "v2")
+    lg = Ledger(seeded_sqlite, cli)
+    run = lg("release", "verify", "rel-")
+    assert run.exit == 2 and "'rel-' is the start of several releases" in run.stderr
+    assert first in run.stderr and second in run.stderr
+    assert lg("release", "verify", first[:12]).exit == 0

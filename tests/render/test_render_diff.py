@@ -147,3 +147,9 @@ def test_secret_looking_values_are_redacted_in_both_formats(cli: CLI, fraud: Pat
     changes = {c["path"]: c for o in json.loads(doc.stdout)["changed"] for c in o["changes"]}
     assert changes["spec.template.spec.containers[features].env[SIGNING_PASSWORD]"]["from"] == {
         "name": "SIGNING_PASSWORD", "value": "<redacted>"}
+
+
+def test_against_a_file_says_it_is_no_folder(cli: CLI, fraud: Path, tmp_path: Path) -> None:
+    (tmp_path / "render.txt").write_text("x")
+    run = cli("diff", fraud, "--env", "prod", "--against", tmp_path / "render.txt")
+    assert run.exit == 2 and "render.txt exists and is not a folder" in run.stderr

@@ -312,11 +312,12 @@ def diff_environments(validated: Validated, a: str, b: str) -> DiffResult:
 def read_render(folder: Path, env: str) -> dict[str, bytes]:
     """An earlier render's files of ``env``: ``folder/<env>/`` (a ``--out`` folder) or ``folder`` itself."""
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder")
+        raise UsageError(f"{folder} exists and is not a folder" if folder.exists() else f"{folder}: no such folder")
     root = environment_folder(folder, env)
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def diff_against(validated: Validated, env: str, folder: Path) -> DiffResult:
     """What changes going from the render in ``folder`` to rendering ``env`` now."""
-    return compare(read_render(folder, env), _files(validated, env), str(folder), env)
+    earlier = read_render(folder, env)  # refuses a missing folder before it is looked into
+    return compare(earlier, _files(validated, env), str(environment_folder(folder, env)), env)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from buttress.app import release_promote
+from buttress.app import release_promote, release_query
 from buttress.app.ledger_session import LedgerContext
 from buttress.errors import UsageError
 from buttress.ledger import audit, consistency, records
@@ -52,6 +52,8 @@ def history(ctx: LedgerContext, env: str | None = None) -> list[dict[str, Any]]:
     """Releases and every promotion or rollback attempt (refused ones too), oldest first."""
     events: list[dict[str, Any]] = []
     with ctx.ledger().read() as session:
+        if env is not None:
+            release_query.require_environment(session, env)
         if env is None:
             events += [{"at": r.created_at, "event": "release", "release": r.id, "number": r.number, "by": r.creator,
                         "blueprint": r.blueprint} for r in records.releases(session)]

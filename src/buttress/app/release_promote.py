@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buttress.app import release_query
 from buttress.app.ledger_session import LedgerContext
 from buttress.app.release_query import find, verify
 from buttress.errors import UsageError
@@ -281,6 +282,7 @@ def rollback(ctx: LedgerContext, env: str, to: str | None = None, *, gitops_dir:
 
 def _rollback_target(ctx: LedgerContext, env: str, to: str | None) -> tuple[str, str]:
     with ctx.ledger().read() as session:
+        release_query.require_environment(session, env)
         history = records.deployments(session, env, include_refused=False)
         if not history:
             raise UsageError(f"nothing was ever deployed to {env}: there is nothing to roll back")

@@ -15,6 +15,7 @@ from buttress.app.ledger_session import LedgerContext
 from buttress.errors import UsageError
 from buttress.ledger import attestation, audit, records
 from buttress.ledger.store import Session
+from buttress.model.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,20 @@ def find(session: Session, ref: str) -> records.Release:
     """A release by ID, prefix or number, or ``UsageError``."""
     release = records.get_release(session, ref)
     if release is None:
+        many = records.ids_starting(session, ref, 3)
+        if len(many) > 1:
+            raise UsageError(f"{ref!r} is the start of several releases ({', '.join(many)}, ...): give more of the ID")
         raise UsageError(f"no release {ref!r} in this ledger (see `buttress history`)")
     return release
+
+
+def require_environment(session: Session, env: str) -> None:
+    """``UsageError`` (with a hint) unless some release of the ledger has environment ``env``; a ledger
+    without releases knows no environment yet and refuses none."""
+    known = {name for r in records.releases(session) for name in json.loads(r.policy)}
+    if known and env not in known:
+        raise UsageError(f"no release of this ledger has an environment {env!r}{did_you_mean(env, known)} "
+                         f"(environments: {', '.join(sorted(known))})")
 
 
 def summary(session: Session, ref: str) -> ReleaseSummary:

@@ -113,6 +113,12 @@ def get_release(session: Session, ref: str) -> Release | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def ids_starting(session: Session, prefix: str, limit: int) -> list[str]:
+    """Up to ``limit`` release IDs starting with ``prefix``, in ID order."""
+    return list(session.scalars(select(Release.id).where(Release.id.startswith(prefix)).order_by(Release.id)
+                                .limit(limit)).all())
+
+
 def release_files(session: Session, rid: str, env: str | None = None) -> dict[str, bytes]:
     """A release's files as ``ENV/PATH`` -> bytes (or ``PATH`` -> bytes for one environment)."""
     query = select(ReleaseFile.environment, ReleaseFile.path, Blob.content).join(
