@@ -313,3 +313,10 @@ def test_a_prefix_of_several_releases_is_ambiguous(seeded_sqlite: Seeded, cli: C
     assert run.exit == 2 and "'rel-' is the start of several releases" in run.stderr
     assert first in run.stderr and second in run.stderr
     assert lg("release", "verify", first[:12]).exit == 0
+
+
+def test_a_future_dated_entry_locks_out_no_one_acting_at_the_clock_time(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    assert lg("roles", "grant", "dave", "security", who="alice", at="2036-01-01T00:00:00+00:00").exit == 0
+    now = lg.cli("roles", "grant", "erin", "security", "--ledger", lg.url, "--key", lg.key, "--as", "alice")
+    assert now.exit == 0, now.stderr

@@ -308,3 +308,13 @@ def test_signers_the_log_refuses(appends: Sequence[Append], anchor: str | None, 
     report = audit.verify_rows(*build(appends), "o", None, anchor)
     assert not report.ok and words in report.problems[0]["message"], report.problems
     assert report.problems[0].get("entry") == entry
+
+
+def test_a_forced_init_over_a_broken_key_file_replaces_it(cli: Callable[..., Any], tmp_path: Path) -> None:
+    keys = tmp_path / ".buttress" / "keys"
+    keys.mkdir(parents=True)
+    (keys / "ledger.key").write_text("garbage\n")
+    run = cli("keys", "init", "-C", tmp_path, "--as", "alice", "--force")
+    assert run.exit == 0, run.stderr
+    assert sorted(p.name.split(".replaced-")[0] for p in keys.iterdir()) == ["ledger.key", "ledger.key", "ledger.key.pub"]
+    assert cli("roles", "grant", "bob", "security", "-C", tmp_path, "--as", "alice").exit == 0

@@ -5,6 +5,7 @@ identity its admin), ``keys rotate`` (a new key endorsed by the current one) and
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ def init_key(ctx: LedgerContext, force: bool = False) -> KeyResult:
     On a new ledger the acting identity becomes its admin; on an existing one, registering a key is an
     admin's act. A new key is written beside the key file and takes its place only once registered:
     a refused registration leaves the key file as it was. A key file replaced by ``force`` is kept
-    as ``<key>.replaced-<id>``.
+    as ``<key>.replaced-<digest of its bytes>``.
     """
     path = ctx.key_file
     if not (force or not path.exists()):
@@ -50,8 +51,8 @@ def init_key(ctx: LedgerContext, force: bool = False) -> KeyResult:
         staged.unlink(missing_ok=True)
         key_public_path(staged).unlink(missing_ok=True)
         raise
-    if path.exists():
-        kept = path.with_name(f"{path.name}.replaced-{load_key(path).id[:16]}")
+    if path.exists():  # named by its bytes: a file replaced because it is broken need not parse
+        kept = path.with_name(f"{path.name}.replaced-{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}")
         path.replace(kept)
         if key_public_path(path).exists():
             key_public_path(path).replace(key_public_path(kept))

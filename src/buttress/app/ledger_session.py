@@ -63,6 +63,9 @@ class LedgerContext:
     key_path: Path | None = None
     identity: str | None = None
     at: dt.datetime = field(default_factory=lambda: parse_at(None))
+    claimed_time: bool = False
+    """``at`` was given (``--at``) rather than read from the clock: it may not go back past the log's
+    latest entry (an action at the clock's time always may, so that a future-dated entry locks no one out)."""
     _ledger: Ledger | None = None
     _key: SigningKey | None = None
 
@@ -120,5 +123,5 @@ class LedgerContext:
 
     def record(self, session: Session, drafts: Sequence[audit.Draft]) -> list[int]:
         """Append audit entries (and their checkpoint); their sequence numbers."""
-        return [row.seq for row in audit.append(session, self.key(), self.when, drafts)]
+        return [row.seq for row in audit.append(session, self.key(), self.when, drafts, claimed=self.claimed_time)]
 

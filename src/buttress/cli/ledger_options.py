@@ -29,7 +29,8 @@ Fmt = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 def context(project: Path, ledger: str | None, key: Path | None, identity: str | None, at: str | None) -> LedgerContext:
     """The ledger context of one command."""
-    return LedgerContext(project=project.resolve(), url=ledger, key_path=key, identity=identity, at=parse_at(at))
+    return LedgerContext(project=project.resolve(), url=ledger, key_path=key, identity=identity, at=parse_at(at),
+                         claimed_time=at is not None)
 
 
 @contextmanager

@@ -88,7 +88,7 @@ def ledger_id(session: Session) -> str:
     return row.value if row else ""
 
 
-def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) -> list[AuditEntry]:
+def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft], *, claimed: bool = False) -> list[AuditEntry]:
     """Append entries and a checkpoint signed with ``key``. Must run inside ``Ledger.write()`` (which holds the lock).
 
     ``UsageError`` when the entries register ``key`` itself on a ledger that already has entries: only the
@@ -97,7 +97,8 @@ def append(session: Session, key: SigningKey, at: str, drafts: Sequence[Draft]) 
     head = session.get(Head, 1)
     assert head is not None, "the ledger has no head row; open it with ledger.store.open_ledger"
     _refuse_self_endorsement(head.size, key, drafts)
-    _refuse_backdating(session, head.size, at)
+    if claimed:
+        _refuse_backdating(session, head.size, at)
     frontier = merkle.Frontier(head.size, [bytes.fromhex(h) for h in json.loads(head.frontier)])
     rows: list[AuditEntry] = []
     for draft in drafts:
@@ -121,8 +122,9 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def _refuse_backdating(session: Session, size: int, at: str) -> None:
-    """``UsageError`` for an action dated (``--at``) before the log's latest entry, beyond ``CLOCK_SKEW``: the
-    log's times move forward, so that no gate (a soak, a change window) is judged at a time already past."""
+    """``UsageError`` for an action dated (``--at``, a claimed time) before the log's latest entry, beyond
+    ``CLOCK_SKEW``: the log's times move forward, so that no gate (a soak, a change window) is judged at a
+    time already past. An action at the clock's time is never refused: a future-dated entry locks no one out."""
     if not size:
         return
     latest = session.scalar(select(AuditEntry.at).where(AuditEntry.seq == size - 1))

@@ -27,7 +27,7 @@ VERSION = "0.1.0"
 def create_app(config: ServerConfig | None = None) -> FastAPI:
     """The team server over the ledger ``config`` names."""
     config = config or ServerConfig()
-    ledger = open_ledger(config.ledger_url or default_url(config.project))
+    ledger = open_ledger(config.ledger_url or default_url(config.project), create=False)  # `keys init` creates it
     key = signing_key(config.key_path, config.key_path or (config.project / KEY_PATH))
     app = FastAPI(title="buttress", version=VERSION, docs_url=None, redoc_url=None, openapi_url=None,
                   description="The team server of a buttress ledger: releases, environments, approvals, promotions "
