@@ -76,12 +76,21 @@ def redact(message: str) -> str:
 REDACTED = "<redacted>"
 
 
+_ASSIGNED = re.compile(r"(?i)\b\w*(password|passwd|pwd|secret|token|api[_-]?key|credential)\w*\s*[=:]\s*\S{6,}")
+"""``NAME=value`` in free text where the name names a secret (``REGISTRY_PASSWORD=...``)."""
+_RANDOM_WORD = re.compile(r"[A-Za-z0-9+=]{24,}")
+"""A long run without separators: free text's names (``Job/backfill-0e9ec367``, ``rbac.authorization.k8s.io``)
+have separators; random tokens have none."""
+
+
 def redact_text(text: str) -> str:
     """``text`` (free text: a Rego message, a waiver's reason, a key path) with every part that looks like a
-    secret — a known token format, a random-looking token — replaced by ``<redacted>``."""
+    secret replaced by ``<redacted>``: a known token format, a value assigned to a name that names a secret,
+    a long random-looking run of letters and digits. URLs, ticket links, object names and paths stay."""
     for _, pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
-    return _CANDIDATE.sub(lambda m: REDACTED if _random_looking(m.group(0)) else m.group(0), text)
+    text = _ASSIGNED.sub(REDACTED, text)
+    return _RANDOM_WORD.sub(lambda m: REDACTED if _random_looking(m.group(0)) else m.group(0), text)
 
 
 def redact_value(value: Any, name: str | None = None) -> Any:

@@ -14,6 +14,7 @@ from tests.conftest import FRAUD, SHARED
 from tests.ledger.conftest import make_ctx
 
 from buttress.app import ledger_admin, release
+from buttress.app.validate import validate
 from buttress.errors import BlueprintError
 from buttress.ledger import records
 
@@ -67,3 +68,13 @@ def test_no_release_is_built_with_an_inline_secret_in_any_environment(tmp_path: 
     assert SECRET not in problem.format()
     database = Path(sqlite_url.removeprefix("sqlite:///"))
     assert SECRET.encode() not in b"".join(p.read_bytes() for p in database.parent.rglob("*") if p.is_file())
+
+
+def test_the_stored_policy_shows_waivers_as_the_reports_do() -> None:
+    validated = validate(FRAUD)
+    reason = "(pager key Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fGq) covered elsewhere"
+    waiver = validated.blueprint.spec.policies.waivers[0].model_copy(update={"reason": reason})
+    spec = validated.blueprint.spec.model_copy(update={"policies": validated.blueprint.spec.policies.model_copy(
+        update={"waivers": [waiver]})})
+    stored = json.dumps(release.policy_of(spec))
+    assert "Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fGq" not in stored and "(pager key <redacted>) covered" in stored

@@ -108,6 +108,15 @@ def test_docs_never_replaces_a_folder_it_did_not_write(cli: Callable[..., Run], 
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
 
 
+def test_the_site_shows_no_secret(cli: Callable[..., Run], fraud: Path, tmp_path: Path) -> None:
+    token = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"
+    text = (fraud / "blueprint.yaml").read_text()
+    (fraud / "blueprint.yaml").write_text(text.replace("\ndescription: ", f"\ndescription: token {token} ", 1))
+    assert cli("docs", fraud, "--out", tmp_path / "site").exit == 0
+    pages = "".join(p.read_text() for p in (tmp_path / "site").iterdir())
+    assert token not in pages and "token &lt;redacted&gt;" in pages
+
+
 def _nodes(svg: str) -> dict[str, float]:
     return {name: float(x) for x, name in re.findall(r'<rect x="([\d.]+)"[^>]*/><text [^>]*class="name">([^<]+)<', svg)}
 

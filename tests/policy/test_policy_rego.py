@@ -305,7 +305,7 @@ def test_a_secret_a_rego_message_interpolates_is_neither_shown_nor_cached(
     for fmt in ("json", "sarif", "text"):
         code, out, err = run(capfd, "check", fraud, "--env", "prod", "--format", fmt)
         assert code == 1 and token not in out + err
-    assert "module scorer sets REGISTRY_TOKEN=<redacted> in plain env" in out
+    assert "module scorer sets <redacted> in plain env" in out
     assert token.encode() not in b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
 
 
@@ -317,3 +317,29 @@ def test_a_secret_in_a_waiver_reason_is_in_no_report(fraud: Path, capfd: pytest.
         assert code == 1 and token not in out + err  # secret-inline flags the reason itself
         assert "(dashboard token <redacted>) The queue worker" in out.replace("&lt;", "<").replace("&gt;", ">") \
             or fmt == "text"
+
+
+def test_verdicts_of_an_older_cache_are_redacted_when_read(tmp_path: Path) -> None:
+    (tmp_path / "k8s.rego").write_text(MAIN_POLICY)
+    policies = load_policies([(tmp_path, "p")])
+    assert policies is not None
+    token = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"
+    policies.import_cache({"a" * 64: [["deny_x", "error", f"sets TOKEN={token}", None]]})
+    assert token not in json.dumps(policies.export_cache()) and token not in repr(policies._cache)
+
+
+def test_a_waiter_after_close_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "k8s.rego").write_text(MAIN_POLICY)
+    objects = [{"kind": "Deployment", "metadata": {"name": f"d{i}", "labels": {}}} for i in range(300)]
+    here = load_policies([(tmp_path, "p")])
+    assert here is not None
+    waiter = here.submit("main", objects[:3])  # small: evaluated in this process, stored at once
+    here.close()
+    assert [v[0].message for v in waiter()] == ["d0 has no team label", "d1 has no team label", "d2 has no team label"]
+    monkeypatch.setattr(rego, "PARALLEL_MIN", 1_000)
+    pooled = load_policies([(tmp_path, "p")])
+    assert pooled is not None
+    waiter = pooled.submit("main", objects)
+    pooled.close()
+    with pytest.raises(RuntimeError, match="closed before these verdicts were collected"):
+        waiter()

@@ -68,3 +68,16 @@ def test_redact_value_reads_an_env_entry_with_its_name() -> None:
         {"name": "DB_PASSWORD", "value": "<redacted>"}, {"name": "MODE", "value": "shadow"}]
     assert redact_value({"args": ["--token=ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", "-v"]}) == {
         "args": ["<redacted>", "-v"]}
+
+
+@pytest.mark.parametrize("text", [
+    "Job/backfill-0e9ec367: Job/backfill-0e9ec367 runs once", "https://jira.example.com/browse/RISK-1042",
+    "tracked in https://github.com/Acme/risk/issues/4821", "rbac.authorization.k8s.io/v1/RoleBinding",
+    "modules.features.env.S3_BUCKET", "modules.scorer.env.KAFKA_TOPIC_V2",
+])
+def test_redact_text_keeps_names_paths_and_links(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_redact_text_reads_a_value_assigned_to_a_secret_name() -> None:
+    assert redact_text("sets REGISTRY_PASSWORD=correct-horse-battery-staple here") == "sets <redacted> here"

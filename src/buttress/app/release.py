@@ -22,13 +22,20 @@ from buttress.model.spec.blueprint import BlueprintSpec
 from buttress.policy import enforcement
 from buttress.policy.findings import Location
 from buttress.policy.results import CheckReport
+from buttress.secrets import redact_text
 
 BUILDER_VERSION = "0.1.0"
 
 
+def _shown(waiver: dict[str, Any]) -> dict[str, Any]:
+    """A waiver as the reports show it: its free text redacted (gates read only its control, modules and expiry)."""
+    return {k: redact_text(v) if k in ("reason", "approvedBy", "ticket") and isinstance(v, str) else v
+            for k, v in waiver.items()}
+
+
 def policy_of(spec: BlueprintSpec) -> dict[str, Any]:
     """Per environment: the enforcement, promotion rules and waivers a promotion is judged by."""
-    waivers = [w.model_dump(mode="json", by_alias=True) for w in spec.policies.waivers]
+    waivers = [_shown(w.model_dump(mode="json", by_alias=True)) for w in spec.policies.waivers]
     out: dict[str, Any] = {}
     for name, env in spec.environments.items():
         promotion = None

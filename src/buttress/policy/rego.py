@@ -167,7 +167,7 @@ def _verdict_row(row: Any) -> Verdict:
     if not (isinstance(rule, str) and severity in ("error", "warning") and isinstance(message, str)
             and (module is None or isinstance(module, str)) and rule_severity(rule) == severity):
         raise ValueError("not a verdict row")
-    return Verdict(rule, "error" if severity == "error" else "warning", message, module)
+    return Verdict(rule, "error" if severity == "error" else "warning", redact_text(message), module)  # an older cache
 
 
 @dataclass
@@ -319,19 +319,22 @@ class PolicySet:
                 self._workers = Workers(sources, cores())
             if self._workers is not None:
                 outcome = self._workers.submit(package, values)
+                # a later batch holding one of these inputs (another environment's identical object)
+                # waits for this evaluation instead of starting its own
+                self._pending.update(dict.fromkeys(missing, functools.cache(
+                    lambda: self._store(package, missing, outcome()))))
             else:
-                here = evaluate_here(sources, package, values)
-                outcome = lambda: here  # noqa: E731
-            # a later batch holding one of these inputs (another environment's identical object)
-            # waits for this evaluation instead of starting its own
-            self._pending.update(dict.fromkeys(missing, functools.cache(
-                lambda: self._store(package, missing, outcome()))))
+                with _capture_fd1():  # the engine's own prints (conflicting keys) must not reach stdout
+                    here = evaluate_here(sources, package, values)
+                self._store(package, missing, here)
 
         def verdicts() -> list[list[Verdict]]:
             for parts in keys:  # this batch's, and an earlier batch's that holds one of its parts
                 for key in parts:
                     if key in self._pending:
                         self._pending[key]()
+                    elif key not in self._cache:
+                        raise RuntimeError("the policy set was closed before these verdicts were collected")
             return [self._cache[parts[0]] if len(parts) == 1 else _united(self._cache[k] for k in parts)
                     for parts in keys]
         return verdicts
