@@ -28,7 +28,7 @@ def tune() -> None:
 
 def exit_now(code: int) -> None:
     """Flush stdout and stderr, then end the process with ``code`` at once (no interpreter teardown). A
-    reader that has gone (``buttress history | head``) is no error of the command's."""
+    reader that has gone by the final flush (``buttress history | head``) changes nothing here."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BrokenPipeError, ValueError):  # closed by the reader, or already closed
             stream.flush()

@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     except OSError as exc:  # a path the user named cannot be read or written: not a folder, no permission, no space
-        where = f" {exc.filename}" if exc.filename else ""
-        sys.stderr.write(f"error: cannot use{where}: {exc.strerror or exc}\n")
+        if not exc.filename:
+            raise  # no path: a failure of the system or of buttress (fork refused, ...), not the user's input
+        sys.stderr.write(f"error: cannot use {exc.filename}: {exc.strerror or exc}\n")
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
