@@ -66,7 +66,7 @@ def test_against_an_earlier_render(cli: CLI, fraud: Path, tmp_path: Path) -> Non
     for folder in (out, out / "prod"):  # the --out folder, or its environment folder
         assert diff_against(validate(fraud, ["prod"]), "prod", folder).equal
     run = cli("diff", fraud, "--env", "prod", "--against", out)
-    assert (run.exit, run.stdout.strip()) == (0, f"diff {out} -> prod\nno differences")
+    assert (run.exit, run.stdout.strip()) == (0, f"diff {out / 'prod'} -> prod\nno differences")
 
     window = '      window: {days: [mon, tue, wed, thu], hours: "08:00-16:00", timezone: Europe/Berlin}\n'
     edit(fraud / "blueprint.yaml", window, window +
