@@ -131,6 +131,19 @@ def test_separation_of_duties_and_roles(sqlite_ledger: Ledger) -> None:
     assert lg("promote", lg.rid, "--to", "prod", who="frank", at=PROD_OK).exit == 0
 
 
+def test_a_role_no_environment_asks_for_is_granted_with_a_warning(sqlite_ledger: Ledger, fraud: Path) -> None:
+    lg = sqlite_ledger
+    typo = lg("roles", "grant", "dave", "release-manger", "-C", str(fraud), who="alice")
+    assert typo.exit == 0 and "dave now holds the role release-manger" in typo.stdout
+    assert "no environment of fraud-detection asks for the role 'release-manger'" in typo.stderr
+    assert "did you mean 'release-manager'?" in typo.stderr
+    for role in ("security", "incident-commander"):  # asked for by prod, and by break-glass
+        known = lg("roles", "grant", "dave", role, "-C", str(fraud), who="alice")
+        assert known.exit == 0 and known.stderr == ""
+    elsewhere = lg("roles", "grant", "erin", "auditor", who="alice")  # no blueprint in the project: no opinion
+    assert elsewhere.exit == 0 and elsewhere.stderr == ""
+
+
 def test_break_glass_needs_a_role_and_a_reason_and_is_flagged(sqlite_ledger: Ledger) -> None:
     lg = sqlite_ledger
     to_staging(lg)

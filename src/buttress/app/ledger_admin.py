@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from buttress.app.ledger_session import LedgerContext
-from buttress.ledger import audit, records, roles
+from buttress.errors import BlueprintError, UsageError
+from buttress.ledger import audit, gates, records, roles
 from buttress.ledger.signing import SigningKey, create_key, load_key
 from buttress.ledger.signing import public_path as key_public_path
+from buttress.model.parse import load_blueprint
+from buttress.model.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,24 @@ def grant_role(ctx: LedgerContext, identity: str, role: str) -> bool:
             return False
         ctx.record(session, [audit.Draft(ctx.actor, "role.granted", identity, {"identity": identity, "role": role})])
     return True
+
+
+def unknown_role(ctx: LedgerContext, role: str) -> str | None:
+    """A warning when ``role`` is one that nothing of the project's blueprint asks for (no environment's
+    ``promotion.approvals.roles``, not admin nor a break-glass role): most likely a typo, which would leave
+    the grantee unable to approve. None when the role is known, or the project holds no readable blueprint."""
+    try:
+        spec = load_blueprint(ctx.project).spec
+    except (BlueprintError, UsageError, OSError):
+        return None
+    known = {roles.ADMIN, *gates.BREAK_GLASS_ROLES}
+    for env in spec.environments.values():
+        if env.promotion is not None and env.promotion.approvals is not None:
+            known.update(env.promotion.approvals.roles)
+    if role in known:
+        return None
+    return (f"granted, but no environment of {spec.name} asks for the role {role!r} in promotion.approvals.roles"
+            f"{did_you_mean(role, sorted(known))}")
 
 
 def list_roles(ctx: LedgerContext) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ import typer
 
 from buttress.app import ledger_admin
 from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project, context, guarded, opened
-from buttress.cli.output import Format, print_json, stdout
+from buttress.cli.output import Format, print_json, stderr, stdout
 
 keys = typer.Typer(help="The ledger's Ed25519 signing key.", no_args_is_help=True)
 roles = typer.Typer(help="Roles of identities in the ledger.", no_args_is_help=True)
@@ -85,6 +85,9 @@ def roles_grant(
     with opened(context(project, ledger, key, identity, at)) as ctx:
         def body() -> int:
             granted = ledger_admin.grant_role(ctx, who, role)
+            warning = ledger_admin.unknown_role(ctx, role)
+            if warning:
+                stderr().print(f"warning: {warning}", markup=False)
             if fmt is Format.json:
                 print_json({"identity": who, "role": role, "granted": granted})
             else:
