@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -56,6 +57,24 @@ def test_sarif_validates_and_carries_rules_and_suppressions(cli: Callable[..., R
     digest = next(r for r in results if r["ruleId"] == "image-digest")
     assert sarif_run["tool"]["driver"]["rules"][digest["ruleIndex"]]["id"] == "image-digest"
     assert digest["locations"][0]["physicalLocation"]["region"] == {"startLine": 54, "startColumn": 12}
+
+
+def test_sarif_locations_are_relative_to_the_folder_it_ran_in(cli: Callable[..., Run], failing: Path,
+                                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Code scanning maps ``%SRCROOT%``-relative URIs onto the checkout, whatever the runner's absolute paths."""
+    def artifacts(cwd: Path) -> tuple[dict[str, str], dict[str, Any]]:
+        monkeypatch.chdir(cwd)
+        [run] = json.loads(cli("check", failing.absolute(), "--format", "sarif", "--at", AT).stdout)["runs"]
+        digest = next(r for r in run["results"] if r["ruleId"] == "image-digest")
+        return digest["locations"][0]["physicalLocation"]["artifactLocation"], run["originalUriBaseIds"]
+
+    inside, bases = artifacts(failing.parent)
+    assert inside == {"uri": f"{failing.name}/blueprint.yaml", "uriBaseId": "%SRCROOT%"}
+    assert bases == {"%SRCROOT%": {"uri": failing.parent.absolute().as_uri() + "/"}}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside, _ = artifacts(elsewhere)
+    assert outside == {"uri": (failing.absolute() / "blueprint.yaml").as_uri()}
 
 
 def test_junit_has_a_suite_per_environment(cli: Callable[..., Run], failing: Path) -> None:

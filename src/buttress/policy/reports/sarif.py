@@ -8,6 +8,7 @@ findings carry an accepted external suppression with the waiver's justification.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,18 @@ _LEVEL = {"error": "error", "warning": "warning"}
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "4.0"}
 
 
-def _uri(file: str) -> str:
-    path = Path(file)
-    return path.as_uri() if path.is_absolute() else path.as_posix()
+SRCROOT = "%SRCROOT%"
+"""The base of relative artifact URIs: the folder ``buttress check`` ran in (the repository's checkout in
+CI), so that code scanning maps a finding to its file whatever the runner's absolute paths are."""
+
+
+def _artifact(file: str, root: Path) -> dict[str, str]:
+    """Where a finding's file is: relative to ``root`` when it lies inside it, else an absolute file URI."""
+    path = Path(os.path.normpath(root / file))
+    try:
+        return {"uri": path.relative_to(root).as_posix(), "uriBaseId": SRCROOT}
+    except ValueError:
+        return {"uri": path.as_uri()}
 
 
 def _control_rule(c: Control) -> dict[str, Any]:
@@ -74,7 +84,7 @@ def _rules(report: CheckReport) -> list[dict[str, Any]]:
     return out
 
 
-def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.control,
         "ruleIndex": index[f.control],
@@ -87,7 +97,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         result["properties"]["object"] = {"kind": f.object.kind, "name": f.object.name}
     if f.location is not None:
         result["locations"] = [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(f.location.file)},
+            "artifactLocation": _artifact(f.location.file, root),
             "region": {"startLine": f.location.line, "startColumn": f.location.column}}}]
     if f.waived and f.waiver is not None:
         w = f.waiver
@@ -101,6 +111,8 @@ def render(report: CheckReport, *, color: bool = False) -> str:
     """One SARIF log."""
     rules = _rules(report)
     index = {r["id"]: i for i, r in enumerate(rules)}
+    root = Path.cwd()
+    results = [_result(f, index, root) for f in report.findings]
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -108,7 +120,8 @@ def render(report: CheckReport, *, color: bool = False) -> str:
             "tool": {"driver": {"name": "buttress", "informationUri": INFORMATION_URI,
                                 "semanticVersion": _version(), "rules": rules}},
             "automationDetails": {"id": f"buttress/check/{report.blueprint}/"},
-            "results": [_result(f, index) for f in report.findings],
+            "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
+            "results": results,
             "properties": {"blocked": report.blocked, "at": report.at.isoformat()},
         }],
     }
