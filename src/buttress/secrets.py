@@ -35,6 +35,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 _SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential)")
+_ABOUT_A_SECRET = frozenset({"file", "path", "dir", "mount", "location", "header", "name", "ref", "field", "param",
+                             "env", "var", "endpoint", "host", "issuer", "audience", "ttl", "length", "expiry",
+                             "type", "algorithm", "rotation", "provider"})
+"""Last words of a name that is *about* a secret rather than holding one (``DB_PASSWORD_FILE``,
+``API_KEY_HEADER``, ``TOKEN_TTL``): its value is judged by its own look only."""
+_NAME_WORD = re.compile(r"[A-Za-z0-9]+")
+_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+"""A value that only names a variable (``$(API_TOKEN)``, as Kubernetes expands in args): no secret itself."""
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
 ENTROPY_BITS = 4.0
 """Shannon entropy (bits per character) above which a long mixed string looks random; hex tops out near 4.0."""
@@ -63,9 +71,16 @@ def looks_secret(text: str, *, name: str | None = None, entropy_check: bool = Tr
         for token in _CANDIDATE.findall(text):
             if _random_looking(token):
                 return "a high-entropy string"
-    if name is not None and _SECRET_NAME.search(name) and len(text) >= 8 and " " not in text and "://" not in text:
+    if (name is not None and _names_a_secret(name) and len(text) >= 8 and " " not in text and "://" not in text
+            and not _REFERENCE.fullmatch(text)):
         return f"a value for {name}, which names a secret"
     return None
+
+
+def _names_a_secret(name: str) -> bool:
+    """Whether ``name`` (an env var, a command-line flag) names a secret value, not something about one."""
+    words = _NAME_WORD.findall(name)
+    return bool(_SECRET_NAME.search(name)) and not (len(words) > 1 and words[-1].lower() in _ABOUT_A_SECRET)
 
 
 def redact(message: str) -> str:

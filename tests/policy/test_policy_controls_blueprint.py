@@ -25,6 +25,10 @@ CASES: list[tuple[str, str, str, str]] = [
      "description: Scores (token ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG) card transactions in real time"),
     ("secret-inline", "staging", "description: Black-Friday evening peak.",
      "description: Black-Friday evening peak, replayed with api key AKIAIOSFODNN7EXAMPLE."),
+    ("secret-inline", "prod", "    capacity: {serviceTime: 4ms, concurrency: 8}",
+     '    args: [--db-password, "Tr0ub4dor&3xKq9!zW"]\n    capacity: {serviceTime: 4ms, concurrency: 8}'),
+    ("secret-inline", "prod", "risk/scorer@sha256:1f2e3d4c5b6a79880f1e2d3c4b5a69788f9e0d1c2b3a49586f7e8d9c0b1a2f3e",
+     "risk/scorer:ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"),
     ("image-digest", "prod", "risk/scorer@sha256:1f2e3d4c5b6a79880f1e2d3c4b5a69788f9e0d1c2b3a49586f7e8d9c0b1a2f3e",
      "risk/scorer:2.3.1"),
     ("image-registry", "prod", "image: registry.example.com/risk/features@", "image: docker.io/risk/features@"),
@@ -107,6 +111,25 @@ def test_every_evaluated_control_has_a_firing_case() -> None:
     resolved_scopes = {"module", "environment", "waivers"}
     wanted = {c.id for c in CATALOG if c.scope in resolved_scopes}
     assert wanted - covered == set()
+
+
+@pytest.mark.parametrize("written", [
+    "env: {DB_PASSWORD_FILE: /var/run/secrets/db/password, API_KEY_HEADER: X-Api-Key, TOKEN_TTL: 15m}",
+    'args: [--token-file, /var/run/secrets/token, --api-key, "$(API_KEY)"]',
+])
+def test_a_setting_about_a_secret_is_no_secret(fraud: Path, written: str) -> None:
+    edit(fraud / "blueprint.yaml", "    capacity: {serviceTime: 4ms, concurrency: 8}",
+         f"    {written}\n    capacity: {{serviceTime: 4ms, concurrency: 8}}")
+    assert "secret-inline" not in [f[0] for f in _findings(fraud, "prod")]
+
+
+def test_a_secret_image_tag_is_never_echoed(fraud: Path) -> None:
+    token = "ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG"
+    edit(fraud / "blueprint.yaml", "risk/scorer@sha256:1f2e3d4c5b6a79880f1e2d3c4b5a69788f9e0d1c2b3a49586f7e8d9c0b1a2f3e",
+         f"risk/scorer:{token}")
+    report = check(validate(fraud, ["prod"]), ["prod"], AT)
+    assert {"secret-inline", "image-digest"} <= {f.control for f in report.findings}
+    assert all(token not in f.message for f in report.findings)
 
 
 def test_a_secret_outside_the_modules_is_located_and_never_echoed(fraud: Path) -> None:

@@ -45,6 +45,18 @@ def test_a_secret_name_raises_suspicion_of_plain_values() -> None:
     assert looks_secret("correcthorse", name="LOG_LEVEL") is None
 
 
+@pytest.mark.parametrize("name", ["DB_PASSWORD_FILE", "API_KEY_HEADER", "TOKEN_ISSUER", "token-file"])
+def test_a_name_about_a_secret_does_not_raise_suspicion(name: str) -> None:
+    assert looks_secret("/var/run/secrets/db/password", name=name) is None
+    assert looks_secret("ghp_Zx81kQp0aLr7mN3vB5cT9yW2uE4iO6sD1fG", name=name) == "a GitHub token"
+
+
+def test_a_variable_reference_is_no_secret() -> None:
+    assert looks_secret("$(API_TOKEN)", name="API_TOKEN") is None
+    assert looks_secret("${DB_PASSWORD}", name="db-password") is None
+    assert looks_secret("$(API_TOKEN)x", name="API_TOKEN") is not None
+
+
 def test_entropy_of_hex_stays_below_threshold() -> None:
     assert entropy("0123456789abcdef" * 4) <= 4.0 < entropy("Zq8rT2mLx9VbN4cW7kPs3HdJ")
 

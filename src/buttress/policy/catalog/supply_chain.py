@@ -9,7 +9,7 @@ from typing import Any
 from buttress.model.resolve import ResolvedModule
 from buttress.model.source import KeyPath
 from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappings
-from buttress.secrets import looks_secret
+from buttress.secrets import looks_secret, redact_text
 
 _NOT_SCANNED = frozenset({"secrets", "image", "extends", "kind", "consumes", "resources", "scaling", "slo",
                           "rollout", "schedule", "capacity", "access"})
@@ -40,16 +40,31 @@ def _secret_hit(path: KeyPath, reason: str, module: str | None) -> Hit:
                "reference it under a module's secrets: (vault://path#key)", path, module=module)
 
 
+def _flag_values(value: Any) -> dict[Any, str]:
+    """In an ``args`` or ``command`` list, the index of each item that follows a flag written apart from its
+    value (``--db-password``, then the value) -> the flag's name."""
+    if not isinstance(value, list):
+        return {}
+    return {i + 1: flag.lstrip("-") for i, flag in enumerate(value)
+            if isinstance(flag, str) and flag.startswith("-") and "=" not in flag and flag.strip("-")}
+
+
 def _module_secrets(m: ResolvedModule) -> Iterator[Hit]:
-    """Every string the module writes, except secret references and typed values."""
+    """Every string the module writes, except secret references and typed values; and its image's tag (known
+    token formats only), which the manifests write and the image controls' messages would show."""
     for key, value in m.data.items():
         if key in _NOT_SCANNED:
             continue
+        flags = _flag_values(value) if key in ("args", "command") else {}
         for path, text in _strings(value, (key,)):
-            name = str(path[-1]) if key == "env" else None
+            name = str(path[-1]) if key == "env" else flags.get(path[1]) if len(path) == 2 else None
             reason = looks_secret(text, name=name, entropy_check=key in _ENTROPY_KEYS)
             if reason:
                 yield _secret_hit(path, reason, m.name)
+    tag = m.spec.image.tag if m.spec.image is not None else None
+    reason = looks_secret(tag, entropy_check=False) if tag else None
+    if reason:
+        yield _secret_hit(("image",), reason, m.name)
 
 
 def _blueprint_secrets(data: Any) -> Iterator[Hit]:
@@ -80,7 +95,7 @@ def image_digest(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
     """The image is pinned by a full sha256 digest."""
     image = m.spec.image
     if image is not None and not image.pinned:
-        yield Hit(f"image {image.repository} is not pinned by digest (tag {image.tag or 'none'}); "
+        yield Hit(f"image {image.repository} is not pinned by digest (tag {redact_text(image.tag or 'none')}); "
                   "use @sha256:<digest>", ("image",))
 
 
