@@ -135,6 +135,20 @@ def test_latency_sli_reads_the_bucket_of_the_threshold(rendered: dict[str, Path]
     assert 'http_request_duration_seconds_bucket{namespace="fraud-prod",job="features",le="0.05"}[1h]' in rules
 
 
+def test_a_whole_second_threshold_matches_both_spellings_of_its_bucket(fraud: Path, promtool: Promtool,
+                                                                       tmp_path: Path) -> None:
+    """Go clients write le="1", Python's and Prometheus 3 (normalising on ingestion) le="1.0"."""
+    edit(fraud / "blueprint.yaml", "      latency: {p95: 50ms}\n", "      latency: {p95: 1s}\n")  # features
+    v = validate(fraud, ["prod"])
+    folder = write(render_observe(v, "prod"), tmp_path)
+    rules = _exprs((folder / "monitoring" / "rules.yaml").read_text())
+    assert 'http_request_duration_seconds_bucket{namespace="fraud-prod",job="features",le=~"1|1\\\\.0"}[1h]' in rules
+    tests = yaml.safe_load((folder / "monitoring" / "tests" / "features.yaml").read_text())["tests"]
+    assert any('le="1.0"' in s["series"] for t in tests for s in t["input_series"])
+    found = _check_all_scenarios(v, "prod", folder, promtool)  # the fast burn on le="1.0" pages
+    assert any("pages within" in n for n in found["features", "latency-p95"])
+
+
 def test_metrics_key_renames_the_sli_series(fraud: Path) -> None:
     text = (fraud / "blueprint.yaml").read_text()
     marker = "      latency: {p95: 150ms}\n"

@@ -38,7 +38,8 @@ def _series_names(slo: Slo) -> list[str]:
     if slo.threshold is None:
         return [f"{slo.metric}{selector({**slo.labels, 'code': code})}" for code in ("200", "500")]
     base = slo.metric.removesuffix("_bucket")
-    return [f"{slo.metric}{selector({**slo.labels, 'le': slo.le})}",
+    whole = slo.bucket_matchers[1] is not None  # fed as Prometheus 3 stores it: le="1.0"
+    return [f"{slo.metric}{selector({**slo.labels, 'le': f'{slo.le}.0' if whole else slo.le})}",
             f"{slo.metric}{selector({**slo.labels, 'le': '+Inf'})}", f"{base}_count{selector(slo.labels)}"]
 
 

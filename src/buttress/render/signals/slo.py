@@ -150,6 +150,15 @@ class Slo:
         return number(Decimal(str(self.threshold.seconds))) if self.threshold is not None else ""
 
     @functools.cached_property
+    def bucket_matchers(self) -> tuple[dict[str, str], dict[str, str] | None]:
+        """Equality and regex matchers of the threshold's bucket. A whole number of seconds is written
+        ``le="1"`` by Go clients and ``le="1.0"`` by Python's and by Prometheus 3, which normalises
+        classic histograms' ``le`` on ingestion: both are matched, or the SLI would select nothing."""
+        if "." in self.le or "e" in self.le:
+            return {**self.labels, "le": self.le}, None
+        return self.labels, {"le": f"{self.le}|{self.le}\\.0"}
+
+    @functools.cached_property
     def _ratio_parts(self) -> tuple[str, str, str]:
         """``error_ratio`` around its two windows, built once per SLO."""
         if self.threshold is None:
@@ -157,7 +166,7 @@ class Slo:
             bad = f"sum(rate({self.metric}{selector(self.labels, {'code': ERROR_CODES})}["
             return f"({bad}", f"])) or vector(0)) / {total}", "]))"
         base = self.metric.removesuffix("_bucket")
-        good = f"sum(rate({self.metric}{selector({**self.labels, 'le': self.le})}["
+        good = f"sum(rate({self.metric}{selector(*self.bucket_matchers)}["
         total = f"sum(rate({base}_count{selector(self.labels)}["
         return f"1 - ({good}", f"])) / {total}", "])))"
 
