@@ -15,8 +15,10 @@ import yaml
 from tests.conftest import EXAMPLES, edit
 from tests.observe.conftest import render_observe, write
 
+from buttress.app.render import rendered_environment
 from buttress.app.validate import Validated, validate
 from buttress.model.units import Duration
+from buttress.render.dashboards import render_dashboards
 from buttress.render.monitoring import render_monitoring
 from buttress.render.signals.cron import max_gap_seconds
 from buttress.render.signals.slo import CEILING, DEFAULT_WINDOW, TIERS, slos_of
@@ -147,6 +149,23 @@ def test_a_whole_second_threshold_matches_both_spellings_of_its_bucket(fraud: Pa
     assert any('le="1.0"' in s["series"] for t in tests for s in t["input_series"])
     found = _check_all_scenarios(v, "prod", folder, promtool)  # the fast burn on le="1.0" pages
     assert any("pages within" in n for n in found["features", "latency-p95"])
+
+
+def test_a_rabbitmq_worker_is_watched_on_the_series_it_scales_on(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "endpoint: kafka://", "endpoint: amqps://")
+    v = validate(fraud, ["prod"])
+    env, graph = v.environments["prod"], v.graphs["prod"]
+    rules = yaml.safe_load(render_monitoring(v.blueprint, env, graph)["monitoring/rules.yaml"])
+    [alert] = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "WorkerBacklogHigh"]
+    assert alert["expr"] == 'sum(rabbitmq_queue_messages_ready{queue="chargebacks"}) > 4000'
+    assert "The queue chargebacks holds more than 4000 messages" in alert["annotations"]["description"]
+    [scaled] = [o for o in rendered_environment(v.blueprint, env, graph)[1] if o["kind"] == "ScaledObject"
+                and o["metadata"]["name"] == "label-ingest"]
+    [trigger] = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
+    assert f'{trigger["metadata"]["query"]} > 4000' == alert["expr"]
+    board = json.loads(render_dashboards(v.blueprint, env, graph)["dashboards/label-ingest.json"])
+    [panel] = [p for p in board["panels"] if p["title"] == "Queue backlog"]
+    assert [t["expr"] for t in panel["targets"]] == ['sum(rabbitmq_queue_messages_ready{queue="chargebacks"})']
 
 
 def test_metrics_key_renames_the_sli_series(fraud: Path) -> None:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from buttress.model.resolve import ResolvedModule
 from buttress.model.spec.module import Targets
+from buttress.render.common.queues import AMQP_SCHEMES, backlog
 from buttress.render.kubernetes.labels import Context, Obj
 from buttress.render.kubernetes.platform import PROMETHEUS_URL, latency_quantile, request_rate
 from buttress.render.kubernetes.sizing import replicas
 from buttress.render.kubernetes.workloads import workload_ref
 
-AMQP_SCHEMES = frozenset({"amqp", "amqps"})
-RABBITMQ_READY_METRIC = "rabbitmq_queue_messages_ready"
-"""Queue length as RabbitMQ's Prometheus plugin exports it (no broker credentials needed by KEDA)."""
 POLLING_SECONDS = 30
 COOLDOWN_SECONDS = 300
 
@@ -60,10 +58,11 @@ def _queue_trigger(ctx: Context, module: ResolvedModule, depth: int) -> Obj:
             "topic": queue.topic,
             "lagThreshold": str(depth),
         }}
-    if endpoint.scheme in AMQP_SCHEMES:
+    measured = backlog(ctx.bp, module)
+    if endpoint.scheme in AMQP_SCHEMES and measured is not None:
         return {"type": "prometheus", "metricType": "AverageValue", "metadata": {
             "serverAddress": PROMETHEUS_URL,
-            "query": f'sum({RABBITMQ_READY_METRIC}{{queue="{queue.topic}"}})',
+            "query": measured.query,
             "threshold": str(depth),
         }}
     raise AssertionError(f"model.graph refuses queueDepth scaling on a {endpoint.scheme}:// queue")

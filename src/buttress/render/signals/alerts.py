@@ -17,6 +17,7 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
+from buttress.render.common.queues import backlog
 from buttress.render.signals.cron import max_gap_seconds
 from buttress.render.signals.series import quote, selector
 from buttress.render.signals.slo import BURN_RECORD, Slo, number, slos_of
@@ -157,16 +158,18 @@ def _backlog_alert(scope: Scope) -> Alert | None:
         return None
     replicas = m.scaling.replicas if m.scaling else None
     most = (replicas.max or replicas.min or 1) if replicas else 1
-    group = (m.queue.consumer_group if m.queue and m.queue.consumer_group else None) or scope.module.name
-    labels = {"consumergroup": group, **({"topic": m.queue.topic} if m.queue else {})}
+    measured = backlog(scope.bp, scope.module)
+    assert measured is not None, "model.graph refuses queueDepth scaling without a queue"
     limit = depth * most
-    measure = f"sum(kafka_consumergroup_lag{selector(labels)})"
+    measure = measured.query
+    what = (f"The consumer group {measured.labels['consumergroup']} lags" if "consumergroup" in measured.labels
+            else f"The queue {measured.labels['queue']} holds")
     return Alert(
         name="WorkerBacklogHigh", anchor="worker-backlog", module=scope.module.name, severity="ticket",
         expr=f"{measure} > {limit}", for_="15m", measure=measure, threshold=limit,
         labels={**scope.base_labels, "severity": "ticket"},
         summary=f"{scope.module.name}: queue backlog above {limit} messages in {scope.env.name}",
-        description=(f"The consumer group {group} lags more than {limit} messages ({depth} per replica at the "
+        description=(f"{what} more than {limit} messages ({depth} per replica at the "
                      f"maximum of {most} replicas) for 15 minutes: the autoscaler cannot catch up."),
         checks=(f"Open dashboard {scope.dashboard}: is the worker at its maximum of {most} replicas?",
                 "Are messages failing and being retried? Check the worker's error logs for a poison message.",

@@ -10,6 +10,7 @@ monitoring rules, the dashboards and the PromQL reference test.
 from __future__ import annotations
 
 from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.common.queues import KAFKA_LAG_METRIC, RABBITMQ_READY_METRIC
 
 DEFAULT_REQUESTS = "http_requests_total"
 DEFAULT_DURATION = "http_request_duration_seconds"
@@ -23,7 +24,8 @@ PLATFORM_SERIES: frozenset[str] = frozenset({
     "kube_pod_status_ready",
     "kube_cronjob_status_last_successful_time",
     "kube_job_status_failed",
-    "kafka_consumergroup_lag",
+    KAFKA_LAG_METRIC,
+    RABBITMQ_READY_METRIC,
     "velero_backup_last_successful_timestamp",
     "ALERTS",
 })
