@@ -117,6 +117,16 @@ def test_the_site_shows_no_secret(cli: Callable[..., Run], fraud: Path, tmp_path
     assert token not in pages and "token &lt;redacted&gt;" in pages
 
 
+def test_every_slo_link_has_its_target(cli: Callable[..., Run], fraud: Path, tmp_path: Path) -> None:
+    """A window alone (from defaults) declares no objective, and a cron job's slo measures nothing: no link."""
+    edit(fraud / "blueprint.yaml", "defaults:\n  data:\n", "defaults:\n  slo: {window: 30d}\n  data:\n")
+    edit(fraud / "blueprint.yaml", '    schedule: "0 3 * * *"\n', '    schedule: "0 3 * * *"\n    slo: {availability: 99%}\n')
+    assert cli("docs", fraud, "--out", tmp_path / "site").exit == 0
+    links = set(re.findall(r'href="slos\.html#([^"]+)"', (tmp_path / "site" / "modules.html").read_text()))
+    targets = set(re.findall(r'id="(slo-[^"]+)"', (tmp_path / "site" / "slos.html").read_text()))
+    assert links == targets == {"slo-features", "slo-scorer", "slo-case-store"}
+
+
 def _nodes(svg: str) -> dict[str, float]:
     return {name: float(x) for x, name in re.findall(r'<rect x="([\d.]+)"[^>]*/><text [^>]*class="name">([^<]+)<', svg)}
 

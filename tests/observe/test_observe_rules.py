@@ -168,6 +168,18 @@ def test_a_rabbitmq_worker_is_watched_on_the_series_it_scales_on(fraud: Path) ->
     assert [t["expr"] for t in panel["targets"]] == ['sum(rabbitmq_queue_messages_ready{queue="chargebacks"})']
 
 
+def test_an_slo_reaching_a_cron_job_renders_no_sli_it_could_not_feed(fraud: Path) -> None:
+    """A cron job serves no requests: an SLO from defaults would leave SLOMetricsAbsent firing forever."""
+    edit(fraud / "blueprint.yaml", "defaults:\n  data:\n", "defaults:\n  slo: {availability: 99.9%}\n  data:\n")
+    v = validate(fraud, ["prod"])
+    rules = yaml.safe_load(render_monitoring(v.blueprint, v.environments["prod"], v.graphs["prod"])["monitoring/rules.yaml"])
+    retrain = [r.get("alert") or r.get("record") for g in rules["groups"] if g["name"].endswith("/retrain")
+               for r in g["rules"]]
+    assert retrain == ["CronJobMissedRun", "CronJobFailed"]
+    assert any(r.get("alert") == "SLOMetricsAbsent" for g in rules["groups"] if g["name"].endswith("/label-ingest")
+               for r in g["rules"]), "a worker's SLO is still measured"
+
+
 def test_metrics_key_renames_the_sli_series(fraud: Path) -> None:
     text = (fraud / "blueprint.yaml").read_text()
     marker = "      latency: {p95: 150ms}\n"

@@ -63,7 +63,7 @@ def _module(bp: Blueprint, validated: Validated, env: Environment, graph: Graph,
                       "provider_version": str(e.provider_version) if e.provider_version else None}
                      for e in graph.outgoing(name)],
         "replicas": {n: _replicas(validated.environments[n].modules[name]) for n in validated.environments},
-        "slos": bool(spec.slo),
+        "slos": bool(slos_of(env, m)),  # what slos.html lists: a window alone, or a cron job's slo, is none
     }
 
 

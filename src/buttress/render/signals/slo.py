@@ -186,9 +186,11 @@ class Slo:
 
 
 def slos_of(env: Environment, module: ResolvedModule) -> list[Slo]:
-    """The SLOs a module declares, in a fixed order: availability, then latency p95, p99."""
+    """The SLOs a module declares, in a fixed order: availability, then latency p95, p99. Only a service's or a
+    worker's: the SLIs read the requests a long-running module serves, and a job's or cron job's runs are
+    watched by its run alerts instead (an ``slo`` reaching one, e.g. from ``defaults``, measures nothing)."""
     spec = module.spec.slo
-    if spec is None:
+    if spec is None or not module.long_running:
         return []
     window = spec.window or DEFAULT_WINDOW
     labels = target_labels(env, module.name)
