@@ -88,6 +88,27 @@ def test_unit_tests_catch_a_wrong_page_threshold(rendered: dict[str, Path], prom
     assert "ErrorBudgetBurnFast" in result.stdout + result.stderr
 
 
+def test_a_cron_run_fails_when_its_job_does_not_when_a_pod_does(rendered: dict[str, Path], promtool: Promtool,
+                                                                 tmp_path: Path) -> None:
+    """kube_job_failed{condition="true"} is a Job that spent its retries; a pod failing once is retried."""
+    rules = yaml.safe_load((rendered["prod"] / "monitoring" / "rules.yaml").read_text())
+    [alert] = [r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "CronJobFailed"]
+    job = 'namespace="fraud-prod",job_name="retrain-29420000"'
+    cases = [
+        ("a failed run", [f'kube_job_failed{{{job},condition="true"}}', f'kube_job_status_failed{{{job}}}'],
+         [{"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]}]),
+        ("a pod failed, its retry succeeded", [f'kube_job_failed{{{job},condition="false"}}',
+                                               f'kube_job_status_failed{{{job}}}'], []),
+    ]
+    (tmp_path / "rules.yaml").write_text((rendered["prod"] / "monitoring" / "rules.yaml").read_text())
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump({"rule_files": ["rules.yaml"], "evaluation_interval": "1m",
+        "tests": [{"name": name, "interval": "1m", "input_series": [{"series": s, "values": "1x30"} for s in series],
+                   "alert_rule_test": [{"eval_time": "15m", "alertname": "CronJobFailed", "exp_alerts": expected}]}
+                  for name, series, expected in cases]}))
+    result = promtool("test", "rules", tmp_path / "test.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_alerts_carry_identity_labels_and_runbook_links(rendered: dict[str, Path]) -> None:
     alerts = [r for g in _rules(rendered["prod"])["groups"] for r in g["rules"] if "alert" in r]
     names = {(r["labels"]["module"], r["alert"], r["labels"].get("slo")) for r in alerts}

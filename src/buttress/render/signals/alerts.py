@@ -193,9 +193,11 @@ def _cron_alerts(scope: Scope) -> list[Alert]:
                       f"`kubectl -n {ns} get jobs --sort-by=.metadata.creationTimestamp`: did runs start and fail?",
                       f"Are its dependencies reachable ({scope.dependencies})?")),
         Alert(name="CronJobFailed", anchor="cronjob-failed", module=name, severity="ticket",
-              expr=f"sum(kube_job_status_failed{selector({'namespace': ns}, {'job_name': f'{name}-[0-9]+'})}) > 0",
+              expr=(f"sum(kube_job_failed{selector({'namespace': ns, 'condition': 'true'}, {'job_name': f'{name}-[0-9]+'})})"
+                    " > 0"),
               for_="5m", labels=base, summary=f"{name}: a run failed in {scope.env.name}",
-              description=f"A Job created by the CronJob {name} has failed pods.",
+              description=(f"A Job created by the CronJob {name} has failed: its pods failed more often than its "
+                           "backoffLimit allows (a pod that failed and succeeded on retry is no failed run)."),
               checks=(f"`kubectl -n {ns} logs job/<failed job>`: the failing step and its error.",
                       "Was it out of memory or evicted? `kubectl describe pod` shows OOMKilled and the node.",
                       f"Are its dependencies reachable ({scope.dependencies})? Rerun with "

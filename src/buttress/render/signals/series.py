@@ -23,7 +23,7 @@ PLATFORM_SERIES: frozenset[str] = frozenset({
     "kube_pod_container_resource_requests",
     "kube_pod_status_ready",
     "kube_cronjob_status_last_successful_time",
-    "kube_job_status_failed",
+    "kube_job_failed",
     KAFKA_LAG_METRIC,
     RABBITMQ_READY_METRIC,
     "velero_backup_last_successful_timestamp",
