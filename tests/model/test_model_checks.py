@@ -284,3 +284,19 @@ def test_state_on_a_cronjob_is_refused(cli: Callable[..., Run], fraud: Path) -> 
     [error] = refused(cli, fraud)
     assert f":{line_of(bp, '    state: {volume: 5Gi}')}:" in error
     assert "a cronjob runs to completion and keeps no volume" in error and error.endswith("(at modules.retrain.state)")
+
+
+@pytest.mark.parametrize(("module", "limit"), [("retrain", 52), ("case-store", 52)])  # a cron job, a stateful service
+def test_a_name_too_long_for_what_kubernetes_derives_from_it(cli: Callable[..., Run], fraud: Path, module: str,
+                                                             limit: int) -> None:
+    bp = fraud / "blueprint.yaml"
+    original = bp.read_text()
+    for length, refused_too in ((limit, False), (limit + 1, True)):
+        name = (module + "-" + "x" * 63)[:length]
+        bp.write_text(re.sub(rf"\b{module}\b", name, original))
+        if not refused_too:
+            assert buttress.validate(fraud).environments, f"{length} characters fit"
+            continue
+        [error] = refused(cli, fraud)
+        assert f":{line_of(bp, f'  {name}:')}:3: error: the name '{name}' has {length} characters; this module's " \
+            f"may have at most {limit}" in error

@@ -184,4 +184,32 @@ def required_fields(m: ResolvedModule) -> list[Problem]:
     if m.long_running and s.state is None and s.rollout and s.rollout.strategy == "blue-green" and not s.provides:
         problems.append(m.problem(("rollout", "strategy"), "blue-green switches a Service between versions; "
                                   "a module without interfaces needs canary or rolling"))
-    return problems
+    return problems + _name_length(m)
+
+
+def _name_limit(m: ResolvedModule) -> tuple[int, str] | None:
+    """The longest name the objects Kubernetes derives from this module's allow (each at most 63
+    characters), and why; None when 63 itself is the limit."""
+    s = m.spec
+    if s.kind == "cronjob":
+        return 52, "Kubernetes names each Job it starts after the CronJob plus 11 characters"
+    if m.long_running and s.state is not None:
+        return 52, "a StatefulSet's pods carry a controller-revision-hash label of its name plus 11 characters"
+    if m.long_running and s.rollout is not None and s.rollout.strategy == "blue-green":
+        return 55, "blue-green adds a Service named after it plus -preview"
+    return None
+
+
+def _name_length(m: ResolvedModule) -> list[Problem]:
+    """A module name too long for the objects Kubernetes would derive from it: they would be refused, or
+    their pods never created."""
+    limit = _name_limit(m)
+    if limit is None or len(m.name) <= limit[0]:
+        return []
+    message = f"the name {m.name!r} has {len(m.name)} characters; this module's may have at most {limit[0]}: {limit[1]}"
+    own = ("modules", m.name)
+    for layer in m.layers:  # at the name itself, where the module is written
+        if layer.prefix == own:
+            mark = layer.document.locate(own, key=True)
+            return [Problem(mark.file, mark.line, mark.column, message, format_keypath(own))]
+    return [m.problem((), message)]
