@@ -201,6 +201,22 @@ def test_an_slo_reaching_a_cron_job_renders_no_sli_it_could_not_feed(fraud: Path
                for r in g["rules"]), "a worker's SLO is still measured"
 
 
+def test_a_grpc_request_counter_fails_on_server_fault_codes(fraud: Path, promtool: Promtool, tmp_path: Path) -> None:
+    """grpc_server_handled_total carries grpc_code, not an HTTP code: 5xx would match nothing, and the SLO look met."""
+    edit(fraud / "blueprint.yaml", "      latency: {p95: 50ms}\n",
+         "      latency: {p95: 50ms}\n    metrics: {requests: grpc_server_handled_total}\n")  # features
+    v = validate(fraud, ["prod"])
+    folder = write(render_observe(v, "prod"), tmp_path)
+    rules = _exprs((folder / "monitoring" / "rules.yaml").read_text())
+    assert ('grpc_server_handled_total{namespace="fraud-prod",job="features",'
+            'grpc_code=~"Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss"}[5m]') in rules
+    assert 'grpc_server_handled_total{namespace="fraud-prod",job="features",code=~' not in rules
+    found = _check_all_scenarios(v, "prod", folder, promtool)  # fed grpc_code="Unavailable": the fast burn pages
+    assert any("pages within" in n for n in found["features", "availability"])
+    board = (folder / "dashboards" / "features.json").read_text()
+    assert "sum by (grpc_code)" in board and 'grpc_code=~\\"Unknown|' in board
+
+
 def test_metrics_key_renames_the_sli_series(fraud: Path) -> None:
     text = (fraud / "blueprint.yaml").read_text()
     marker = "      latency: {p95: 150ms}\n"

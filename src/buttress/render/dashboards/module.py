@@ -14,11 +14,12 @@ from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.dashboards.panels import Grid, dashboard, stat, table, timeseries
 from buttress.render.signals.alerts import Alert, dashboard_uid, kind_alerts
 from buttress.render.signals.series import (
-    ERROR_CODES,
     duration_metric,
+    failed,
     pod_labels,
     requests_metric,
     selector,
+    status_label,
     target_labels,
 )
 from buttress.render.signals.slo import BURN_RECORD, OBJECTIVE_RECORD, REMAINING_RECORD, Slo, number, slos_of
@@ -28,9 +29,12 @@ def _red(grid: Grid, env: Environment, module: ResolvedModule) -> None:
     sel = target_labels(env, module.name)
     req, dur = requests_metric(module), duration_metric(module)
     grid.row("Requests, errors, duration")
-    grid.add(timeseries("Request rate", [(f"sum by (code) (rate({req}{selector(sel)}[5m]))", "{{code}}")], "reqps"))
-    grid.add(timeseries("Error ratio", [(f"(sum(rate({req}{selector(sel, {'code': ERROR_CODES})}[5m])) or vector(0))"
-                                         f" / sum(rate({req}{selector(sel)}[5m]))", "5xx share")], "percentunit"))
+    status = status_label(req)
+    grid.add(timeseries("Request rate", [(f"sum by ({status}) (rate({req}{selector(sel)}[5m]))", f"{{{{{status}}}}}")],
+                        "reqps"))
+    grid.add(timeseries("Error ratio", [(f"(sum(rate({req}{selector(sel, failed(req))}[5m])) or vector(0))"
+                                         f" / sum(rate({req}{selector(sel)}[5m]))",
+                                         "failed share" if status == "grpc_code" else "5xx share")], "percentunit"))
     grid.add(timeseries("Duration percentiles", [
         (f"histogram_quantile({q}, sum by (le) (rate({dur}_bucket{selector(sel)}[5m])))", f"p{round(q * 100)}")
         for q in (0.5, 0.95, 0.99)], "s"))

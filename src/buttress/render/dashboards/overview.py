@@ -11,7 +11,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment
 from buttress.render.dashboards.panels import Grid, dashboard, table, timeseries
 from buttress.render.signals.alerts import dashboard_uid
-from buttress.render.signals.series import ERROR_CODES, requests_metric, selector
+from buttress.render.signals.series import failed, requests_metric, selector
 from buttress.render.signals.slo import BURN_RECORD, REMAINING_RECORD, slos_of
 
 
@@ -34,10 +34,9 @@ def overview_dashboard(bp: Blueprint, env: Environment) -> dict[str, Any]:
         sel = selector({"namespace": ns}, {"job": jobs})
         grid.add(timeseries("Request rate by module", [
             (f"sum by (job) (rate({metric}{sel}[5m]))", "{{job}}") for metric in metrics], "reqps"), 12)
-        err = selector({"namespace": ns}, {"job": jobs, "code": ERROR_CODES})
         grid.add(timeseries("Error ratio by module", [
-            (f"sum by (job) (rate({metric}{err}[5m])) / sum by (job) (rate({metric}{sel}[5m]))", "{{job}}")
-            for metric in metrics], "percentunit"), 12)
+            (f"sum by (job) (rate({metric}{selector({'namespace': ns}, {'job': jobs, **failed(metric)})}[5m]))"
+             f" / sum by (job) (rate({metric}{sel}[5m]))", "{{job}}") for metric in metrics], "percentunit"), 12)
     links = [{"title": module, "type": "link", "icon": "dashboard", "url": f"/d/{dashboard_uid(name, env.name, module)}"}
              for module in env.modules]
     return dashboard(dashboard_uid(name, env.name, None), f"{name} / {env.name} overview",

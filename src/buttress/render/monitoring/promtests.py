@@ -22,7 +22,7 @@ from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.signals.alerts import Alert, alerts_of
-from buttress.render.signals.series import selector
+from buttress.render.signals.series import example_statuses, selector, status_label
 from buttress.render.signals.slo import BurnTier, Slo, number, slos_of, window_seconds
 
 REQUESTS_PER_MINUTE = 600
@@ -36,7 +36,8 @@ _PAGE, _TICKET = "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow"
 def _series_names(slo: Slo) -> list[str]:
     """The synthetic counters of an SLO: good and bad requests, or the threshold's bucket, +Inf and count."""
     if slo.threshold is None:
-        return [f"{slo.metric}{selector({**slo.labels, 'code': code})}" for code in ("200", "500")]
+        label = status_label(slo.metric)
+        return [f"{slo.metric}{selector({**slo.labels, label: code})}" for code in example_statuses(slo.metric)]
     base = slo.metric.removesuffix("_bucket")
     whole = slo.bucket_matchers[1] is not None  # fed as Prometheus 3 stores it: le="1.0"
     return [f"{slo.metric}{selector({**slo.labels, 'le': f'{slo.le}.0' if whole else slo.le})}",

@@ -15,8 +15,8 @@ from decimal import Decimal
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.model.units import Duration
 from buttress.render.signals.series import (
-    ERROR_CODES,
     duration_metric,
+    failed,
     requests_metric,
     selector,
     target_labels,
@@ -163,7 +163,7 @@ class Slo:
         """``error_ratio`` around its two windows, built once per SLO."""
         if self.threshold is None:
             total = f"sum(rate({self.metric}{selector(self.labels)}["
-            bad = f"sum(rate({self.metric}{selector(self.labels, {'code': ERROR_CODES})}["
+            bad = f"sum(rate({self.metric}{selector(self.labels, failed(self.metric))}["
             return f"({bad}", f"])) or vector(0)) / {total}", "]))"
         base = self.metric.removesuffix("_bucket")
         good = f"sum(rate({self.metric}{selector(*self.bucket_matchers)}["
