@@ -210,3 +210,14 @@ def test_every_object_control_has_a_firing_case() -> None:
     wanted = {c.id for c in CATALOG if c.scope in ("object", "objects")}
     assert wanted - {c for c, _ in CHANGES} == set()
     assert all(BY_ID[c].scope in ("object", "objects") for c, _ in CHANGES)
+
+
+def test_a_metrics_port_alone_needs_no_readiness_probe() -> None:
+    """A worker scraped on its metrics port serves no traffic a readiness probe would gate."""
+    objects = secure_set()
+    container = _container(objects)
+    container.pop("readinessProbe")
+    container["ports"] = [{"name": "metrics", "containerPort": 9464}]
+    assert fire(objects) == {}
+    container["ports"].append({"name": "admin", "containerPort": 8081})
+    assert list(fire(objects)) == ["pod-probes"]

@@ -94,10 +94,16 @@ def read_only_root(obj: Obj) -> Iterator[Hit]:
             yield _pod_hits(obj, f"container {c.get('name')} has a writable root filesystem")
 
 
+_SCRAPE_PORT = "metrics"
+"""A port of this name is Prometheus's to scrape, not traffic's: a worker exposing only it serves nothing a
+readiness probe would gate."""
+
+
 def probes(obj: Obj) -> Iterator[Hit]:
-    """Containers that serve ports have a readiness probe."""
+    """Containers that serve ports (other than a metrics port) have a readiness probe."""
     for _, c in each_container(obj, main_only=True):
-        if c.get("ports") and not c.get("readinessProbe"):
+        serving = [p for p in c.get("ports") or [] if not (isinstance(p, dict) and p.get("name") == _SCRAPE_PORT)]
+        if serving and not c.get("readinessProbe"):
             yield _pod_hits(obj, f"container {c.get('name')} serves ports but has no readinessProbe")
 
 
