@@ -39,6 +39,32 @@ def test_every_runbook_url_resolves(rendered: dict[str, Path]) -> None:
     assert not _resolves(next(iter(rendered.values())), "runbooks/scorer.md#no-such-alert")
 
 
+def test_published_runbook_urls_are_absolute_and_resolve_in_the_output(cli: Any, fraud: Path, tmp_path: Path) -> None:
+    """With runbooks.url, Alertmanager, Slack and PagerDuty get a link they can open."""
+    base = "https://git.example.com/risk/fraud-deploy/blob/main"
+    text = (fraud / "blueprint.yaml").read_text()
+    (fraud / "blueprint.yaml").write_text(text.replace("\nmodules:\n", f"\nrunbooks: {{url: {base}/}}\n\nmodules:\n", 1))
+    assert cli("render", fraud, "--out", tmp_path / "out").exit == 0
+    checked = 0
+    for env in ("dev", "staging", "prod"):
+        folder = tmp_path / "out" / env
+        for group in yaml.safe_load((folder / "monitoring" / "rules.yaml").read_text())["groups"]:
+            for rule in (r for r in group["rules"] if "alert" in r):
+                url = rule["annotations"]["runbook_url"]
+                assert url.startswith(f"{base}/{env}/runbooks/"), url
+                assert _resolves(folder, url.removeprefix(f"{base}/{env}/")), url
+                checked += 1
+    assert checked > 30
+
+
+def test_a_runbooks_url_must_be_a_web_address(cli: Any, fraud: Path) -> None:
+    text = (fraud / "blueprint.yaml").read_text()
+    (fraud / "blueprint.yaml").write_text(text.replace("\nmodules:\n", "\nrunbooks: {url: git.example.com/x}\n\nmodules:\n", 1))
+    run = cli("validate", fraud)
+    line = text[:text.index("\nmodules:\n")].count("\n") + 2
+    assert run.exit == 2 and f"blueprint.yaml:{line}:" in run.stderr and "is not an http(s) URL" in run.stderr
+
+
 def test_links_between_runbooks_resolve(rendered: dict[str, Path]) -> None:
     for folder in rendered.values():
         for runbook in (folder / "runbooks").glob("*.md"):

@@ -24,6 +24,21 @@ class Compliance(Spec):
     registries: list[str] | None = None
 
 
+class Runbooks(Spec):
+    """Where the rendered output is published, so that alerts link to their runbooks from anywhere."""
+
+    url: str
+    """``<url>/<environment>/runbooks/<module>.md`` is a module's runbook: e.g. the GitOps repository's web view."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise ValueError(f"{url!r} is not an http(s) URL without query or fragment, such as "
+                             "https://git.example.com/risk/fraud-deploy/blob/main")
+        return url.rstrip("/")
+
+
 class ExternalSpec(Spec):
     """A system outside the blueprint that modules talk to."""
 
@@ -152,6 +167,7 @@ class BlueprintSpec(Spec):
     environments: dict[str, EnvironmentSpec] = Field(min_length=1)
     scenarios: dict[str, ScenarioSpec] = {}
     policies: Policies = Policies()
+    runbooks: Runbooks | None = None
 
 
 class PatternSpec(Spec):

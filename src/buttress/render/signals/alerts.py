@@ -9,6 +9,7 @@ Pure; called by ``render.monitoring``, ``render.dashboards`` and ``render.runboo
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -63,11 +64,14 @@ class Alert:
     measure: str | None = None
     """For threshold alerts: the PromQL of the watched quantity (``expr`` is ``measure > threshold``)."""
     threshold: float | None = None
+    published: str = ""
+    """Where the environment's output folder is published (``runbooks.url``/<environment>/), or empty."""
 
     @property
     def runbook_url(self) -> str:
-        """The runbook section, relative to the environment's output folder."""
-        return f"{runbook_path(self.module)}#{self.anchor}"
+        """The runbook section: absolute where the blueprint says where the output is published, else
+        relative to the environment's output folder."""
+        return f"{self.published}{runbook_path(self.module)}#{self.anchor}"
 
     @functools.cached_property
     def annotations(self) -> dict[str, str]:
@@ -90,6 +94,16 @@ class Scope:
         """Labels every alert of the module carries."""
         return {"blueprint": str(self.bp.spec.name), "environment": self.env.name, "module": self.module.name,
                 "team": owner(self.bp, self.module), "oncall": oncall(self.bp, self.module)}
+
+    @functools.cached_property
+    def published(self) -> str:
+        """Where this environment's output folder is published, or empty (``Alert.published``)."""
+        runbooks = self.bp.spec.runbooks
+        return f"{runbooks.url}/{self.env.name}/" if runbooks is not None else ""
+
+    def linked(self, alerts: list[Alert]) -> list[Alert]:
+        """``alerts`` with their runbook links where the output is published."""
+        return [dataclasses.replace(a, published=self.published) for a in alerts] if self.published else alerts
 
     @functools.cached_property
     def dashboard(self) -> str:
@@ -238,13 +252,14 @@ def alerts_of(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedMod
     for slo in slos if slos is not None else slos_of(env, module):
         out += _burn_alerts(scope, slo)
         out.append(_absent_alert(scope, slo))
-    return out + _kind_alerts(scope)
+    return scope.linked(out + _kind_alerts(scope))
 
 
 def kind_alerts(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
     """The alerts of one module that watch its kind and state rather than an SLO: a worker's
     backlog, a cronjob's runs, a stateful module's backups."""
-    return _kind_alerts(Scope(bp, env, graph, module))
+    scope = Scope(bp, env, graph, module)
+    return scope.linked(_kind_alerts(scope))
 
 
 def _kind_alerts(scope: Scope) -> list[Alert]:
