@@ -41,8 +41,9 @@ _ABOUT_A_SECRET = frozenset({"file", "path", "dir", "mount", "location", "header
 """Last words of a name that is *about* a secret rather than holding one (``DB_PASSWORD_FILE``,
 ``API_KEY_HEADER``, ``TOKEN_TTL``): its value is judged by its own look only."""
 _NAME_WORD = re.compile(r"[A-Za-z0-9]+")
-_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
-"""A value that only names a variable (``$(API_TOKEN)``, as Kubernetes expands in args): no secret itself."""
+_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
+"""A value that only names a variable as Kubernetes expands it in env and args (``$(API_TOKEN)``): no secret
+itself. ``$NAME`` and ``${NAME}`` are not expanded there, so they may be a secret's first characters."""
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
 ENTROPY_BITS = 4.0
 """Shannon entropy (bits per character) above which a long mixed string looks random; hex tops out near 4.0."""
@@ -91,8 +92,10 @@ def redact(message: str) -> str:
 REDACTED = "<redacted>"
 
 
-_ASSIGNED = re.compile(r"(?i)\b\w*(password|passwd|pwd|secret|token|api[_-]?key|credential)\w*\s*[=:]\s*\S{6,}")
-"""``NAME=value`` in free text where the name names a secret (``REGISTRY_PASSWORD=...``)."""
+_ASSIGNED = re.compile(r"(?i)\b(?:\w*[_-])?(password|passwd|pwd|secret|token|api[_-]?key|credentials?)"
+                       r"\s*[=:]\s*(?![\w+.-]*://)\S{6,}")
+"""``NAME=value`` in free text where the name ends in a word that names a secret (``REGISTRY_PASSWORD=...``);
+not ``secrets: ...`` or ``tokenizer: ...`` (other words), nor a reference such as ``vault://...``."""
 _RANDOM_WORD = re.compile(r"[A-Za-z0-9+=]{24,}")
 """A long run without separators: free text's names (``Job/backfill-0e9ec367``, ``rbac.authorization.k8s.io``)
 have separators; random tokens have none."""

@@ -116,6 +116,7 @@ def test_every_evaluated_control_has_a_firing_case() -> None:
 @pytest.mark.parametrize("written", [
     "env: {DB_PASSWORD_FILE: /var/run/secrets/db/password, API_KEY_HEADER: X-Api-Key, TOKEN_TTL: 15m}",
     'args: [--token-file, /var/run/secrets/token, --api-key, "$(API_KEY)"]',
+    'args: [--require-api-key, "--listen=0.0.0.0:9090"]',  # a switch, then another flag
 ])
 def test_a_setting_about_a_secret_is_no_secret(fraud: Path, written: str) -> None:
     edit(fraud / "blueprint.yaml", "    capacity: {serviceTime: 4ms, concurrency: 8}",

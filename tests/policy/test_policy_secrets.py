@@ -52,9 +52,16 @@ def test_a_name_about_a_secret_does_not_raise_suspicion(name: str) -> None:
 
 
 def test_a_variable_reference_is_no_secret() -> None:
-    assert looks_secret("$(API_TOKEN)", name="API_TOKEN") is None
-    assert looks_secret("${DB_PASSWORD}", name="db-password") is None
+    assert looks_secret("$(API_TOKEN)", name="API_TOKEN") is None  # Kubernetes expands it
     assert looks_secret("$(API_TOKEN)x", name="API_TOKEN") is not None
+    for value in ("$Winter2024pw", "${DB_PASSWORD}"):  # not expanded in env or args: a value like any other
+        assert looks_secret(value, name="DB_PASSWORD") is not None
+
+
+@pytest.mark.parametrize("text", ["secrets: references instead of API reads", "tokenizer: bert-base-uncased",
+                                  "e.g. secrets: {API_TOKEN: vault://secret/team/app#token}"])
+def test_redact_text_keeps_prose_about_secrets(text: str) -> None:
+    assert redact_text(text) == text
 
 
 def test_entropy_of_hex_stays_below_threshold() -> None:

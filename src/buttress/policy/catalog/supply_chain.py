@@ -45,8 +45,9 @@ def _flag_values(value: Any) -> dict[Any, str]:
     value (``--db-password``, then the value) -> the flag's name."""
     if not isinstance(value, list):
         return {}
-    return {i + 1: flag.lstrip("-") for i, flag in enumerate(value)
-            if isinstance(flag, str) and flag.startswith("-") and "=" not in flag and flag.strip("-")}
+    return {i + 1: flag.lstrip("-") for i, flag in enumerate(value[:-1])
+            if isinstance(flag, str) and flag.startswith("-") and "=" not in flag and flag.strip("-")
+            and not (isinstance(value[i + 1], str) and value[i + 1].startswith("-"))}  # a switch, then a flag
 
 
 def _module_secrets(m: ResolvedModule) -> Iterator[Hit]:
