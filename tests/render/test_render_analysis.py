@@ -185,3 +185,13 @@ def test_the_queries_give_no_data_without_traffic_and_zero_without_errors(fraud_
     assert argo_phase(metrics["error-ratio"], [0.0]) == "Successful"
     assert argo_phase(metrics["error-ratio"], [0.5]) == "Failed"
     assert argo_phase(metrics["error-ratio"], []) == argo_phase(metrics["latency-p95"], []) == "Inconclusive"
+
+
+def test_a_grpc_canary_fails_on_the_server_fault_codes_its_slo_counts(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "      latency: {p95: 150ms}\n",
+         "      latency: {p95: 150ms}\n    metrics: {requests: grpc_server_handled_total}\n")  # scorer
+    [error_ratio] = [m for m in one(render(fraud, "prod"), "AnalysisTemplate", "scorer")["spec"]["metrics"]
+                     if m["name"] == "error-ratio"]
+    query = error_ratio["provider"]["prometheus"]["query"]
+    assert 'grpc_code=~"Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss"' in query
+    assert "code=~\"5..\"" not in query

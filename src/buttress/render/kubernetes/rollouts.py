@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from buttress.model.resolve import ResolvedModule
+from buttress.render.common.statuses import failed
 from buttress.render.kubernetes.labels import PREFIX, Context, Obj
-from buttress.render.kubernetes.platform import PROMETHEUS_URL, latency_quantile, request_rate
+from buttress.render.kubernetes.platform import PROMETHEUS_URL, latency_quantile, request_rate, requests_metric
 from buttress.render.kubernetes.sizing import replicas
 
 ServiceFn = Callable[..., Obj]
@@ -90,8 +91,9 @@ def analysis_metrics(ctx: Context, module: ResolvedModule) -> list[Obj]:
     count = PRE_PROMOTION_MEASUREMENTS if strategy == "blue-green" else None
     if slo.availability is not None:
         budget = _fmt(1 - slo.availability.ratio)
-        # No 5xx series at all means no errors (0), not no data; no requests at all stays empty.
-        errors = "(" + request_rate(ctx.namespace, module, ',code=~"5.."', _SERVICE) + " or vector(0))"
+        # No failed series at all means no errors (0), not no data; no requests at all stays empty.
+        matchers = "".join(f',{label}=~"{codes}"' for label, codes in failed(requests_metric(module)).items())
+        errors = "(" + request_rate(ctx.namespace, module, matchers, _SERVICE) + " or vector(0))"
         total = request_rate(ctx.namespace, module, service=_SERVICE)
         metrics.append(_metric("error-ratio", f"{errors} / {total}", budget, count))
     latency = slo.latency

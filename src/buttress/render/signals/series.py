@@ -14,12 +14,6 @@ from buttress.render.common.queues import KAFKA_LAG_METRIC, RABBITMQ_READY_METRI
 
 DEFAULT_REQUESTS = "http_requests_total"
 DEFAULT_DURATION = "http_request_duration_seconds"
-ERROR_CODES = '5..'
-"""HTTP status codes of failed requests (label ``code``)."""
-GRPC_ERROR_CODES = "Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss"
-"""gRPC status codes of a server's own faults (label ``grpc_code``), as the SRE practice counts them;
-client errors (InvalidArgument, NotFound, ...) do not spend the budget."""
-
 #: Series the platform's exporters provide; dashboards and rules may use these beside the modules' own.
 PLATFORM_SERIES: frozenset[str] = frozenset({
     "container_cpu_usage_seconds_total",
@@ -45,23 +39,6 @@ def duration_metric(module: ResolvedModule) -> str:
     """The request-duration histogram's base name (``_bucket``, ``_count``, ``_sum`` series)."""
     metrics = module.spec.metrics
     return metrics.duration if metrics and metrics.duration else DEFAULT_DURATION
-
-
-def status_label(metric: str) -> str:
-    """The label a request counter carries its status in: ``grpc_code`` for a gRPC server counter
-    (``grpc_server_handled_total``, as go-grpc-prometheus and its ports name it), else ``code``."""
-    return "grpc_code" if metric.startswith("grpc_") else "code"
-
-
-def failed(metric: str) -> dict[str, str]:
-    """The regex matcher selecting a request counter's failed requests: 5xx, or a gRPC server fault."""
-    label = status_label(metric)
-    return {label: GRPC_ERROR_CODES if label == "grpc_code" else ERROR_CODES}
-
-
-def example_statuses(metric: str) -> tuple[str, str]:
-    """A succeeding and a failing status of a request counter (synthetic series for unit tests)."""
-    return ("OK", "Unavailable") if status_label(metric) == "grpc_code" else ("200", "500")
 
 
 def module_series(module: ResolvedModule) -> set[str]:
