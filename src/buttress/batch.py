@@ -30,6 +30,13 @@ def exit_now(code: int) -> None:
     """Flush stdout and stderr, then end the process with ``code`` at once (no interpreter teardown). A
     reader that has gone by the final flush (``buttress history | head``) changes nothing here."""
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):  # closed by the reader, or already closed
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):  # closed by the reader, or already closed
+            pass
+        except OSError as exc:  # the output could not be written (a full disk): the command did not succeed
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+                sys.stderr.flush()
+            code = code or 2
     os._exit(code)

@@ -123,3 +123,11 @@ def test_a_path_the_system_refuses_is_a_usage_error(cli: Callable[..., Run], tmp
                 for a in args))
     assert run.exit == 2 and run.stderr.startswith("error: cannot use ") and "Traceback" not in run.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine" and not any((tmp_path / "folder").iterdir())
+
+
+def test_output_the_system_cannot_write_is_an_error_not_a_traceback() -> None:
+    """stdout on a full disk names no path: still one line and exit 2 (``/dev/full`` fails every write)."""
+    with Path("/dev/full").open("w") as full:
+        run = subprocess.run([sys.executable, "-m", "buttress", "controls", "--format", "json"], stdout=full,
+                             stderr=subprocess.PIPE, text=True)
+    assert run.returncode == 2 and "No space left on device" in run.stderr and "Traceback" not in run.stderr

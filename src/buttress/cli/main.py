@@ -85,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     except OSError as exc:  # a path the user named cannot be read or written: not a folder, no permission, no space
-        if not exc.filename:
-            raise  # no path: a failure of the system or of buttress (fork refused, ...), not the user's input
-        sys.stderr.write(f"error: cannot use {exc.filename}: {exc.strerror or exc}\n")
+        if exc.filename:
+            sys.stderr.write(f"error: cannot use {exc.filename}: {exc.strerror or exc}\n")
+        else:  # the output (stdout on a full disk) or the system (fork refused): no path to name, still no traceback
+            sys.stderr.write(f"error: {exc.strerror or exc}\n")
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
