@@ -75,6 +75,12 @@ def test_sarif_locations_are_relative_to_the_folder_it_ran_in(cli: Callable[...,
     elsewhere.mkdir()
     outside, _ = artifacts(elsewhere)
     assert outside == {"uri": (failing.absolute() / "blueprint.yaml").as_uri()}
+    spaced = failing.parent / "my blueprints" / "fd#1"
+    spaced.parent.mkdir()
+    failing.rename(spaced)
+    failing = spaced
+    inside, _ = artifacts(spaced.parent.parent)  # a URI reference: percent-encoded, no fragment
+    assert inside == {"uri": "my%20blueprints/fd%231/blueprint.yaml", "uriBaseId": "%SRCROOT%"}
 
 
 def test_junit_has_a_suite_per_environment(cli: Callable[..., Run], failing: Path) -> None:

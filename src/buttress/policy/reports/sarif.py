@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def _artifact(file: str, root: Path) -> dict[str, str]:
     """Where a finding's file is: relative to ``root`` when it lies inside it, else an absolute file URI."""
     path = Path(os.path.normpath(root / file))
     try:
-        return {"uri": path.relative_to(root).as_posix(), "uriBaseId": SRCROOT}
+        return {"uri": urllib.parse.quote(path.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
     except ValueError:
         return {"uri": path.as_uri()}
 
