@@ -34,6 +34,13 @@ def test_replicas_needed_is_the_fewest_meeting_headroom_and_objective(rate: floa
     assert needed == 1 or not meets(needed - 1)
 
 
+@pytest.mark.parametrize(("rate", "expected"), [(1400.0, 1), (2800.0, 2), (5600.0, 4)])
+def test_exactly_the_headroom_fits(rate: float, expected: int) -> None:
+    """1400 rps x 4 ms on 8 slots is 70% busy: in float arithmetic 70.00000000000001%, still the headroom."""
+    assert rate * 0.004 / (expected * 8) > 0.7  # the rounding the sizing must not be fooled by
+    assert replicas_needed(fixed_inputs(1, 8, 0.004), rate) == expected
+
+
 def test_an_objective_below_the_service_time_cannot_be_met() -> None:
     # exponential service of mean 100 ms has a p95 of about 300 ms
     inputs = fixed_inputs(50, 4, 0.1, objective=0.15)

@@ -300,3 +300,17 @@ def test_a_name_too_long_for_what_kubernetes_derives_from_it(cli: Callable[..., 
         [error] = refused(cli, fraud)
         assert f":{line_of(bp, f'  {name}:')}:3: error: the name '{name}' has {length} characters; this module's " \
             f"may have at most {limit}" in error
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("load: {scorer.score-api: 2500rps}", "load: {scorer.score-api: 0rps}", "'0rps' is no rate"),
+    ("serviceTime: 4ms", "serviceTime: 0ms", "a service time of 0ms sizes nothing"),
+])
+def test_nothing_to_plan_for_is_a_located_error(cli: Callable[..., Run], fraud: Path, old: str, new: str,
+                                                message: str) -> None:
+    bp = fraud / "blueprint.yaml"
+    line = line_of(bp, old)
+    edit(bp, old, new)
+    [error] = refused(cli, fraud)
+    assert f"blueprint.yaml:{line}:" in error and message in error
+    assert cli("capacity", fraud, "--env", "prod").exit == 2

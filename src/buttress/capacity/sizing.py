@@ -17,6 +17,8 @@ from buttress.capacity.inputs import ModuleInputs, Objective
 
 SEARCH_LIMIT = 100_000
 """Most servers the search tries before calling the objective unreachable."""
+_EXACT = 1e-9
+"""Slack for float rounding: 1400 rps x 4 ms on 8 slots is exactly the 70% headroom, not 70.0000000000001%."""
 DEFAULT_QUANTILE = 0.95
 """The quantile latencies are given at when a module declares no objective."""
 
@@ -83,7 +85,7 @@ def needed_per_objective(inputs: ModuleInputs, rate: float) -> tuple[int | None,
     while servers < SEARCH_LIMIT:
         servers += 1
         b = offered * b / (servers + offered * b)
-        if servers % k or offered / servers > inputs.headroom:
+        if servers % k or offered / servers > inputs.headroom + _EXACT:
             continue
         if not objectives:
             return (servers // k,)

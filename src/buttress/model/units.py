@@ -180,13 +180,15 @@ class Rate(_Text):
     text: str
     per_second: float
     pattern_hint: ClassVar[str] = "a rate such as 2500rps or 90000rpm"
-    json_pattern: ClassVar[str | None] = r"^[0-9]+(\.[0-9]+)?\s*(rps|rpm|rph)$"
+    json_pattern: ClassVar[str | None] = r"^(?!0+(\.0+)?\s*r)[0-9]+(\.[0-9]+)?\s*(rps|rpm|rph)$"
 
     @classmethod
     def parse(cls, text: str) -> Rate:
         m = _RATE.fullmatch(text)
         if not m:
             raise ValueError(f"{text!r} is not {cls.pattern_hint}")
+        if float(m.group(1)) <= 0:
+            raise ValueError(f"{text!r} is no rate: give one of more than 0, such as 2500rps")
         return cls(text, float(m.group(1)) * _RATE_UNITS[m.group(2)])
 
 

@@ -177,6 +177,13 @@ class CapacitySpec(Spec):
     headroom: Percent | None = None
     """Highest utilisation capacity planning accepts at the peak (default 70%)."""
 
+    @field_validator("service_time")
+    @classmethod
+    def _some_time(cls, value: Duration | None) -> Duration | None:
+        if value is not None and value.seconds <= 0:
+            raise ValueError(f"a service time of {value} sizes nothing: give the time one request takes, e.g. 4ms")
+        return value
+
 
 class Metrics(Spec):
     """SLI metric names, where not the defaults."""
