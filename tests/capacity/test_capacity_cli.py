@@ -128,3 +128,12 @@ def test_the_table_and_json_name_the_binding_objective(cli: Callable[..., Run],
     assert [(o["quantile"], o["binding"], o["replicasNeeded"]) for o in front["objectives"]] == \
         [("p95", False, 6), ("p99", True, 7)]
     assert [o["quantile"] for o in front["ramp"]["objectives"]] == ["p95", "p99"]
+
+
+def test_text_shows_bracketed_user_text_as_written(cli: Callable[..., Run], fraud: Path) -> None:
+    """Descriptions are text, not terminal markup: ``[/peak]`` used to crash the table, ``[x]`` to vanish."""
+    edit(fraud / "blueprint.yaml", "description: Black-Friday evening peak.",
+         'description: "Black-Friday [/peak] evening [bold]peak [see runbook]."')
+    run = cli("capacity", fraud, "--env", "prod")
+    assert run.exit == 0 and "Traceback" not in run.stderr
+    assert "Black-Friday [/peak] evening [bold]peak [see runbook]." in " ".join(run.stdout.split())

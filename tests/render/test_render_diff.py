@@ -153,3 +153,14 @@ def test_against_a_file_says_it_is_no_folder(cli: CLI, fraud: Path, tmp_path: Pa
     (tmp_path / "render.txt").write_text("x")
     run = cli("diff", fraud, "--env", "prod", "--against", tmp_path / "render.txt")
     assert run.exit == 2 and "render.txt exists and is not a folder" in run.stderr
+
+
+def test_text_shows_bracketed_values_and_container_names(cli: CLI, fraud: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    write_atomic(render_environments(validate(fraud, ["prod"]), ["prod"]).files, out)
+    edit(fraud / "blueprint.yaml", "    capacity: {serviceTime: 4ms, concurrency: 8}",
+         '    env: {NOTE: "[/v2 API] in real time [see docs]"}\n    capacity: {serviceTime: 4ms, concurrency: 8}')
+    run = cli("diff", fraud, "--env", "prod", "--against", out)
+    assert run.exit == 1 and "Traceback" not in run.stderr, run.stderr  # differences: 1, as diff(1)
+    assert "[/v2 API] in real time [see docs]" in run.stdout
+    assert "spec.template.spec.containers[features].env[NOTE]" in run.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from buttress.app import ledger_report
 from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project, context, opened
@@ -33,7 +34,7 @@ def _report(report: ledger_report.Report, fmt: Format, anchor: str | None) -> in
         stdout().print(f"[red]✗[/] audit log does not verify ({report.entries} entries checked):")
         for p in report.problems:
             message = p["message"]  # most messages name their spot first: say it once
-            stdout().print(f"  {message}" if message.startswith(p["where"]) else f"  {p['where']}: {message}")
+            stdout().print(escape(f"  {message}" if message.startswith(p["where"]) else f"  {p['where']}: {message}"))
     return 0 if report.ok else 1
 
 
@@ -92,7 +93,7 @@ def proof(
         return 0
     e, cp = doc["entry"], doc["checkpoint"]
     out = stdout()
-    out.print(f"entry {e['seq']}: {e['kind']} {e['subject']} by {e['actor']} at {e['at']}")
+    out.print(escape(f"entry {e['seq']}: {e['kind']} {e['subject']} by {e['actor']} at {e['at']}"))
     out.print(f"  leaf {e['leafHash']}")
     out.print(f"  {len(doc['proof'])} hash(es) up to the checkpoint of size {cp['size']}, root {cp['root']}, "
               f"signed by {cp['keyId'][:16]}… at {cp['at']}")
@@ -132,7 +133,7 @@ def verify_proof(
     if fmt is Format.json:
         print_json({"ok": ok, "message": message})
     else:
-        stdout().print(("[green]✓[/] " if ok else "[red]✗[/] ") + message)
+        stdout().print(("[green]✓[/] " if ok else "[red]✗[/] ") + escape(message))
     return 0 if ok else 1
 
 

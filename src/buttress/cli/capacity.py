@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from buttress.app.capacity import CapacityReport, capacity
@@ -37,7 +38,8 @@ def _resources(r: Resources) -> str:
 
 
 def _table(s: ScenarioPlan) -> Table:
-    table = Table(title=f"scenario {s.name}" + (f": {s.description}" if s.description else ""), title_justify="left")
+    table = Table(title=f"scenario {s.name}" + (f": {escape(s.description)}" if s.description else ""),
+                  title_justify="left")
     for heading in ("module", "peak", "need", "max", "busy@max", "latency@max", "objective",
                     "verdict", "ramp breach", "budget"):
         table.add_column(heading, justify="left" if heading in ("module", "verdict") else "right", no_wrap=True)
@@ -73,10 +75,10 @@ def _print_text(report: CapacityReport) -> None:
                       "  every objective is sized for and judged on the ramp.")
         for m in s.modules:
             if m.verdict != "ok":
-                out.print(f"  [{_VERDICT_STYLE[m.verdict]}]{m.module}[/]: {m.message}")
+                out.print(f"  [{_VERDICT_STYLE[m.verdict]}]{m.module}[/]: {escape(m.message)}")
             ramp = m.ramp_message(s.tolerance_seconds)
             if ramp and m.ramp_verdict(s.tolerance_seconds) == "breach":
-                out.print(f"  [yellow]{m.module}[/]: {ramp}")
+                out.print(f"  [yellow]{m.module}[/]: {escape(ramp)}")
         quota = report.quota
         fits = "" if quota is None else (" — fits the namespace quota" if s.totals.peak.fits(quota)
                                          else " — [bold red]exceeds the namespace quota[/]")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from buttress.app.diff import DiffResult, diff_against, diff_environments
 from buttress.app.validate import validate
@@ -28,20 +29,20 @@ def _value(value: Any) -> str:
 def print_diff(result: DiffResult) -> None:
     """The diff as text: one line per object, then its changed fields."""
     console = stdout()
-    console.print(f"[bold]diff {result.a} -> {result.b}[/]", markup=True)
+    console.print(f"[bold]diff {escape(result.a)} -> {escape(result.b)}[/]")
     for ref in result.removed:
-        console.print(f"[red]- {ref.label}[/]  ({ref.file})")
+        console.print(f"[red]- {escape(ref.label)}[/]  ({escape(ref.file)})")
     for ref in result.added:
-        console.print(f"[green]+ {ref.label}[/]  ({ref.file})")
+        console.print(f"[green]+ {escape(ref.label)}[/]  ({escape(ref.file)})")
     for changed in result.changed:
-        console.print(f"[yellow]~ {changed.ref.label}[/]  ({changed.ref.file})")
+        console.print(f"[yellow]~ {escape(changed.ref.label)}[/]  ({escape(changed.ref.file)})")
         for change in changed.changes:
             if not change.before_present:
-                console.print(f"    {change.path}: [green]+ {_value(change.after)}[/]", highlight=False)
+                console.print(f"    {escape(change.path)}: [green]+ {escape(_value(change.after))}[/]", highlight=False)
             elif not change.after_present:
-                console.print(f"    {change.path}: [red]- {_value(change.before)}[/]", highlight=False)
+                console.print(f"    {escape(change.path)}: [red]- {escape(_value(change.before))}[/]", highlight=False)
             else:
-                console.print(f"    {change.path}: {_value(change.before)} -> {_value(change.after)}",
+                console.print(f"    {escape(change.path)}: {escape(_value(change.before))} -> {escape(_value(change.after))}",
                               highlight=False)
     console.print(f"{len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed"
                   if not result.equal else "no differences")

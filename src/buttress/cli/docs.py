@@ -42,5 +42,5 @@ def command(
     if fmt is Format.json:
         print_json({"out": str(out), "files": sorted(files)})
     else:
-        stdout().print(f"{len(files)} files written to {out}; open {out / 'index.html'}")
+        stdout(markup=False).print(f"{len(files)} files written to {out}; open {out / 'index.html'}")
     return 0

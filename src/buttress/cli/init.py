@@ -22,6 +22,6 @@ def command(
         buttress init my-system && buttress validate my-system
     """
     for path in scaffold(folder, name):
-        stdout().print(f"wrote {path}")
-    stdout().print(f"next: buttress validate {folder}")
+        stdout(markup=False).print(f"wrote {path}")
+    stdout(markup=False).print(f"next: buttress validate {folder}")
     return 0

@@ -33,7 +33,7 @@ def keys_init(
             if fmt is Format.json:
                 print_json(result.to_json())
                 return 0
-            out = stdout()
+            out = stdout(markup=False)
             out.print(f"{'created' if result.created else 'using'} key {result.key_id[:16]}… at {result.path} "
                       f"(public key {result.public_path})")
             if result.registered:
@@ -62,8 +62,8 @@ def keys_rotate(
             if fmt is Format.json:
                 print_json(result.to_json())
                 return 0
-            stdout().print(f"rotated: new key {result.key_id[:16]}… at {result.path} (public key {result.public_path}), "
-                           "endorsed in the audit log by the previous key")
+            stdout(markup=False).print(f"rotated: new key {result.key_id[:16]}… at {result.path} "
+                                       f"(public key {result.public_path}), endorsed in the audit log by the previous key")
             return 0
 
         return guarded(body)
@@ -91,7 +91,7 @@ def roles_grant(
             if fmt is Format.json:
                 print_json({"identity": who, "role": role, "granted": granted})
             else:
-                stdout().print(f"{who} {'now holds' if granted else 'already held'} the role {role}")
+                stdout(markup=False).print(f"{who} {'now holds' if granted else 'already held'} the role {role}")
             return 0
 
         return guarded(body)
@@ -109,5 +109,5 @@ def roles_list(
         print_json({"identities": [{"identity": k, "roles": v} for k, v in grants.items()]})
     else:
         for name, held in grants.items():
-            stdout().print(f"{name}: {', '.join(held) or '-'}")
+            stdout(markup=False).print(f"{name}: {', '.join(held) or '-'}")
     return 0

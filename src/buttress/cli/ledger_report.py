@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from buttress.app import ledger_report
 from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project, context, opened
@@ -31,7 +32,7 @@ def status(gitops: Annotated[Path | None, typer.Option(
         return 0
     out = stdout()
     for s in synced:
-        out.print(f"reconciled {s['folder']} to {s['release']} (promotion {s['promotion']})"
+        out.print(f"reconciled {escape(str(s['folder']))} to {s['release']} (promotion {s['promotion']})"
                   + (f", commit {s['commit'][:12]}" if s["commit"] else ""))
     if not rows:
         out.print("no releases yet")
@@ -39,7 +40,7 @@ def status(gitops: Annotated[Path | None, typer.Option(
         if row["release"] is None:
             out.print(f"{row['environment']}: nothing deployed")
             continue
-        flag = f" [bold red]BREAK-GLASS[/] ({row['reason']})" if row["breakGlass"] else ""
+        flag = f" [bold red]BREAK-GLASS[/] ({escape(row['reason'])})" if row["breakGlass"] else ""
         out.print(f"{row['environment']}: {row['release']} since {row['since']} ({row['kind']} by {row['by']}){flag}")
     return 0
 
@@ -63,9 +64,9 @@ def history(env: Annotated[str | None, typer.Option("--env", help="Only this env
         if e["event"] == "release":
             out.print(f"{e['at']}  release   {e['release']} (#{e['number']}) of {e['blueprint']} by {e['by']}")
             continue
-        flag = f" [bold red]BREAK-GLASS[/] ({e['breakGlass']['reason']})" if e["breakGlass"] else ""
+        flag = f" [bold red]BREAK-GLASS[/] ({escape(e['breakGlass']['reason'])})" if e["breakGlass"] else ""
         line = f"{e['at']}  {e['event']:<9} {e['release']} -> {e['environment']} by {e['by']}: {e['outcome']}{flag}"
         if e["failed"]:
-            line += " (" + "; ".join(f"{f['gate']}: {f['reason']}" for f in e["failed"]) + ")"
+            line += " (" + "; ".join(f"{f['gate']}: {escape(f['reason'])}" for f in e["failed"]) + ")"
         out.print(line)
     return 0

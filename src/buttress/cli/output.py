@@ -20,9 +20,12 @@ class Format(StrEnum):
     json = "json"
 
 
-def stdout() -> Console:
-    """A console for results."""
-    return Console(file=sys.stdout, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
+def stdout(*, markup: bool = True) -> Console:
+    """A console for results. With ``markup`` (styled output), every value a message interpolates from the
+    user (a description, a reason, a path) goes through ``rich.markup.escape``; without it nothing is read
+    as markup."""
+    return Console(file=sys.stdout, no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True,
+                   markup=markup)
 
 
 def stderr() -> Console:

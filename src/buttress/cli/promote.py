@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from buttress.app import release_decisions, release_promote
 from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project, context, guarded, opened
@@ -75,12 +76,12 @@ def _show(outcome: release_promote.Outcome, fmt: Format) -> int:
         out.print(f"[red]✗[/] {outcome.kind} of {outcome.release} to {outcome.environment} refused:")
     for v in outcome.verdicts:
         mark = "~" if v.bypassed else ("✓" if v.passed else "✗")
-        out.print(f"  {mark} {v.gate}: {v.reason}")
+        out.print(f"  {mark} {v.gate}: {escape(v.reason)}")
     for s in outcome.reconciled:
-        out.print(f"  reconciled {s.folder} to {s.release} (promotion {s.promotion})"
+        out.print(f"  reconciled {escape(str(s.folder))} to {s.release} (promotion {s.promotion})"
                   + (f", commit {s.commit[:12]}" if s.commit else ""))
     if outcome.written and not outcome.gitops_error:
-        out.print(f"  wrote {outcome.written}" + (f" (commit {outcome.commit[:12]})" if outcome.commit else ""))
+        out.print(f"  wrote {escape(str(outcome.written))}" + (f" (commit {outcome.commit[:12]})" if outcome.commit else ""))
     return _gitops_failed(outcome)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from buttress.app import release as release_app
 from buttress.app import release_query, server_upload
@@ -72,5 +73,5 @@ def verify(
     else:
         stdout().print(f"[red]✗[/] {summary.id} does not verify:")
         for problem in check.problems:
-            stdout().print(f"  {problem}")
+            stdout().print(f"  {escape(str(problem))}")
     return 0 if check.ok else 1

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from buttress.app.render import render_checked
@@ -61,7 +62,7 @@ def blocking_only(report: CheckReport) -> CheckReport:
 
 def _summary(bundle: Bundle, out: Path, envs: list[str]) -> None:
     counts = kinds_per_environment(bundle)
-    table = Table(title=f"Objects per kind, written to {out}", title_justify="left")
+    table = Table(title=f"Objects per kind, written to {escape(str(out))}", title_justify="left")
     table.add_column("kind")
     for env in envs:
         table.add_column(env, justify="right")

@@ -43,7 +43,7 @@ def create(
             if fmt is Format.json:
                 print_json(info.to_json() | {"token": text})
                 return 0
-            out = stdout()
+            out = stdout(markup=False)
             out.print(f"token {info.id} for {info.identity} (roles: {', '.join(info.roles) or 'none'}"
                       f"{', read-only' if info.read_only else ''}), expires {info.expires_at}")
             out.print("store it now, it is not shown again:")
@@ -66,7 +66,7 @@ def list_(
             if fmt is Format.json:
                 print_json([t.to_json() for t in found])
                 return 0
-            out = stdout()
+            out = stdout(markup=False)
             for t in found:
                 state = f"revoked {t.revoked_at}" if t.revoked_at else (
                     "expired" if t.expires_at <= ctx.when else f"expires {t.expires_at}")
@@ -95,7 +95,7 @@ def revoke(
             if fmt is Format.json:
                 print_json(info.to_json())
             else:
-                stdout().print(f"token {info.id} of {info.identity} revoked at {info.revoked_at}")
+                stdout(markup=False).print(f"token {info.id} of {info.identity} revoked at {info.revoked_at}")
             return 0
 
         return guarded(body)
@@ -122,7 +122,7 @@ def password(
     with opened(context(project, ledger, key, identity, at)) as ctx:
         def body() -> int:
             accounts.set_password(ctx, name, secret)
-            stdout().print(f"password of {name} set")
+            stdout(markup=False).print(f"password of {name} set")
             return 0
 
         return guarded(body)

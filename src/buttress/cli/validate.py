@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from buttress.app.validate import validate
 from buttress.cli.output import Format, print_json, print_problems, stdout
@@ -34,7 +35,7 @@ def command(
     else:
         print_problems(warnings, "warning")
         edges = sum(len(g.edges) for g in result.graphs.values()) // max(1, len(result.graphs))
-        stdout().print(f"[green]✓[/] {result.blueprint.file} is valid: blueprint [bold]{spec.name}[/], "
+        stdout().print(f"[green]✓[/] {escape(str(result.blueprint.file))} is valid: blueprint [bold]{spec.name}[/], "
                        f"{len(spec.modules)} modules, {edges} dependencies, "
                        f"{len(spec.environments)} environments ({', '.join(spec.environments)})")
     return 0
