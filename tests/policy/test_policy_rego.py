@@ -343,3 +343,23 @@ def test_a_waiter_after_close_says_so(tmp_path: Path, monkeypatch: pytest.Monkey
     pooled.close()
     with pytest.raises(RuntimeError, match="closed before these verdicts were collected"):
         waiter()
+
+
+def test_policy_test_runs_as_opa_test_does(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """A test package importing the policy, a test_ rule beside the rules, todo_ skipped, errors counted apart."""
+    (tmp_path / "policy.rego").write_text("package blueprint\n\nimport rego.v1\n\n"
+                                          "deny_x contains \"x\" if input.x\n\ntest_inline if true\n")
+    (tmp_path / "policy_test.rego").write_text(
+        "package blueprint_test\n\nimport rego.v1\nimport data.blueprint\n\n"
+        "test_denies if blueprint.deny_x == {\"x\"} with input as {\"x\": true}\n\n"
+        "test_wrong if blueprint.deny_x == set() with input as {\"x\": true}\n\n"
+        "test_typo if startwith(\"a\", \"b\")\n\ntodo_later if false\n")
+    code, out, _ = run(capfd, "policy", "test", tmp_path, "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and (report["passed"], report["failed"], report["errors"], report["skipped"]) == (2, 1, 1, 1)
+    assert {t["name"]: t["status"] for t in report["tests"]} == {
+        "data.blueprint.test_inline": "pass", "data.blueprint_test.test_denies": "pass",
+        "data.blueprint_test.test_wrong": "fail", "data.blueprint_test.test_typo": "error",
+        "data.blueprint_test.todo_later": "skip"}
+    code, out, _ = run(capfd, "policy", "test", tmp_path)
+    assert "PASS: 2/4" in out and "FAIL: 1/4" in out and "ERROR: 1/4" in out and "SKIPPED: 1" in out

@@ -21,10 +21,11 @@ app = typer.Typer(help="Organisation Rego policies.", no_args_is_help=True, add_
 
 @app.command("test")
 def test_command(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of *.rego and *_test.rego files.")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of *.rego files and their tests.")],
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
 ) -> int:
-    """Run the test_* rules of *_test.rego files; each passes when it evaluates to true.
+    """Run the test_* rules of the folder's Rego files, as opa test does; each passes when it evaluates to true
+    (todo_* rules are reported as skipped).
 
     Example:
 
@@ -33,18 +34,23 @@ def test_command(
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
     results, seconds = timed(folder, str(folder))
-    failed = [r for r in results if r.status != "pass"]
+    counts = {status: sum(r.status == status for r in results) for status in ("pass", "fail", "error", "skip")}
     if fmt is Format.json:
-        print_json({"passed": len(results) - len(failed), "failed": len(failed),
+        print_json({"passed": counts["pass"], "failed": counts["fail"], "errors": counts["error"],
+                    "skipped": counts["skip"],
                     "tests": [{"name": r.name, "file": r.file, "line": r.line, "status": r.status,
                                "detail": r.detail} for r in results]})
     else:
         console = stdout()
         for r in results:
-            label = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]", "error": "[red]ERROR[/]"}[r.status]
+            label = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]", "error": "[red]ERROR[/]",
+                     "skip": "[yellow]SKIPPED[/]"}[r.status]
             detail = f" ({escape(r.detail)})" if r.detail else ""
             console.print(f"{escape(r.file)}:{r.line}: {label}: {escape(r.name)}{detail}")
         console.print("-" * 40)
-        console.print(f"PASS: {len(results) - len(failed)}/{len(results)} ({seconds:.2f}s)"
-                      + (f", FAIL: {len(failed)}" if failed else ""))
-    return 1 if failed else 0
+        ran = len(results) - counts["skip"]
+        console.print(f"PASS: {counts['pass']}/{ran} ({seconds:.2f}s)"
+                      + "".join(f", {label}: {counts[s]}/{ran}" for s, label in (("fail", "FAIL"), ("error", "ERROR"))
+                                if counts[s])
+                      + (f", SKIPPED: {counts['skip']}" if counts["skip"] else ""))
+    return 1 if counts["fail"] or counts["error"] else 0

@@ -455,8 +455,9 @@ def load_policies(folders: list[tuple[Path, str]], *, tests: bool = False) -> Po
 
 def _misspelt_package(f: RegoFile) -> Problem | None:
     """A one-word package named like ``blueprint`` or ``main`` but neither (``blueprnt``): its rules would
-    never run, silently. Other packages (helper libraries such as ``lib.k8s``, subpackages) are fine."""
-    if "." in f.package or f.package in PACKAGES:
+    never run, silently. Other packages (helper libraries such as ``lib.k8s``, subpackages, test packages
+    such as ``blueprint_test``) are fine."""
+    if "." in f.package or f.package in PACKAGES or f.package.endswith("_test"):  # opa's test-package style
         return None
     hint = closest(f.package, PACKAGES)
     if hint is None:

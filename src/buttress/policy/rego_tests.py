@@ -1,6 +1,6 @@
-"""``buttress policy test DIR``: run the ``test_*`` rules of ``*_test.rego`` files as ``opa test`` does.
+"""``buttress policy test DIR``: run the ``test_*`` rules of the folder's Rego files as ``opa test`` does.
 
-A test passes when its rule evaluates to true. Policies are compiled in-process first so that
+A test passes when its rule evaluates to true; a ``todo_*`` rule is a test skipped. Policies are compiled in-process first so that
 syntax errors come back located (exit 2); the tests then run in a child process
 (``policy.rego_worker``), and again one by one if the engine crashed, so a crash marks only its
 test as an error. ``input`` is rewritten to a data document first (see ``policy.rego_rewrite``).
@@ -22,7 +22,7 @@ from buttress.errors import BlueprintError, Problem
 from buttress.policy.rego import RegoFile, load_policies
 from buttress.policy.rego_rewrite import rewrite_input
 
-_TEST_HEAD = re.compile(r"^(test_\w+)\b", re.MULTILINE)
+_TEST_HEAD = re.compile(r"^((?:test|todo)_\w+)\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,16 @@ class TestResult:
     file: str
     line: int
     status: str
-    """``pass``, ``fail`` or ``error``."""
+    """``pass``, ``fail``, ``error`` or ``skip`` (a ``todo_*`` rule)."""
     detail: str = ""
 
 
 def discover(files: list[RegoFile]) -> list[tuple[RegoFile, str, int]]:
-    """Every ``test_*`` rule of the ``*_test.rego`` files: (file, rule, line), each once."""
+    """Every ``test_*`` and ``todo_*`` rule of the files (``opa test`` reads every file, not only
+    ``*_test.rego``): (file, rule, line), each once."""
     seen: set[tuple[str, str]] = set()
     out = []
     for f in files:
-        if not f.path.name.endswith("_test.rego"):
-            continue
         for m in _TEST_HEAD.finditer(f.source):
             key = (f.package, m.group(1))
             if key not in seen:
@@ -71,9 +70,12 @@ def run_tests(folder: Path, display: str) -> list[TestResult]:
     policies = load_policies([(folder, display)], tests=True)
     if policies is None:
         return []
-    tests = discover(policies.files)
+    found = discover(policies.files)
+    skipped = [TestResult(f"data.{f.package}.{rule}", f.display, line, "skip") for f, rule, line in found
+               if rule.startswith("todo_")]
+    tests = [t for t in found if t[1].startswith("test_")]
     queries = [f"data.{f.package}.{rule}" for f, rule, _ in tests]
-    results = _run_child(policies.files, queries)
+    results = _run_child(policies.files, queries) if queries else []
     if results is None:  # the engine crashed: isolate the test that crashes it
         results = [(_run_child(policies.files, [q]) or [{"crashed": True}])[0] for q in queries]
     out = []
@@ -87,7 +89,7 @@ def run_tests(folder: Path, display: str) -> list[TestResult]:
             passed = result["value"] is True
             out.append(TestResult(query, f.display, line, "pass" if passed else "fail",
                                   "" if passed else f"evaluated to {json.dumps(result['value'])}"))
-    return out
+    return sorted(out + skipped, key=lambda r: (r.file, r.line))
 
 
 def timed(folder: Path, display: str) -> tuple[list[TestResult], float]:
