@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -57,6 +58,16 @@ def test_graph_formats(cli: Callable[..., Run], fmt: str) -> None:
         assert run.stdout.startswith("flowchart LR") and "scorer -->|feature-api ^1.4| features" in run.stdout
 
 
+def test_a_module_named_like_a_mermaid_keyword_gets_an_id_of_its_own(cli: Callable[..., Run], fraud: Path) -> None:
+    """``end`` is a valid module name and closes a subgraph in Mermaid: its node id must differ."""
+    text = (fraud / "blueprint.yaml").read_text()
+    (fraud / "blueprint.yaml").write_text(re.sub(r"\bcase-store\b", "end", text))
+    run = cli("graph", fraud, "--env", "prod", "--format", "mermaid")
+    assert run.exit == 0
+    assert '  end_["end<br/><small>service</small>"]' in run.stdout
+    assert not re.search(r"(^|\s)end(\s|\[|$)", run.stdout.replace('["end<br/>', ""), re.M)
+
+
 def test_graph_unknown_environment(cli: Callable[..., Run]) -> None:
     run = cli("graph", FRAUD, "--env", "qa")
     assert run.exit == 2 and "environment 'qa' is not in the blueprint" in run.stderr
@@ -76,6 +87,13 @@ def test_init_scaffolds_a_valid_blueprint(cli: Callable[..., Run], tmp_path: Pat
 def test_init_refuses_a_bad_name(cli: Callable[..., Run], tmp_path: Path) -> None:
     run = cli("init", tmp_path / "x", "--name", "Bad_Name")
     assert run.exit == 2 and "DNS-1123" in run.stderr
+
+
+def test_init_takes_the_longest_name_whose_namespaces_fit(cli: Callable[..., Run], tmp_path: Path) -> None:
+    assert cli("init", tmp_path / "ok", "--name", "a" * 58).exit == 0
+    assert cli("validate", tmp_path / "ok").exit == 0
+    run = cli("init", tmp_path / "long", "--name", "a" * 59)
+    assert run.exit == 2 and "at most 58" in run.stderr and not (tmp_path / "long").exists()
 
 
 @pytest.mark.parametrize("command", ["validate", "schema", "graph", "init"])

@@ -10,6 +10,8 @@ from buttress.errors import UsageError
 from buttress.model.units import is_dns_label
 
 _FILES = ("blueprint.yaml", "patterns/web-service.yaml")
+MAX_NAME = 63 - len("-prod")
+"""The longest name whose namespaces (``<name>-dev``, ``<name>-prod``) are still DNS-1123 labels."""
 
 
 def scaffold(folder: Path, name: str | None = None) -> list[Path]:
@@ -17,6 +19,9 @@ def scaffold(folder: Path, name: str | None = None) -> list[Path]:
     name = name or folder.resolve().name.lower()
     if not is_dns_label(name):
         raise UsageError(f"{name!r} is not a DNS-1123 label: pass --name with lower-case letters, digits and '-'")
+    if len(name) > MAX_NAME:
+        raise UsageError(f"{name!r} has {len(name)} characters; pass a --name of at most {MAX_NAME}: the environments' "
+                         f"namespaces are {name[:8]}…-dev and …-prod, DNS-1123 labels of at most 63")
     if folder.exists() and any(folder.iterdir()):
         raise UsageError(f"{folder} is not empty: buttress init writes into a new or empty folder")
     root = resources.files("buttress.app") / "scaffold"

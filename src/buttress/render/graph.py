@@ -22,8 +22,15 @@ def graph_data(env: Environment, graph: Graph, externals: dict[str, Any]) -> dic
     }
 
 
+_MERMAID_WORDS = frozenset({"end", "graph", "flowchart", "subgraph", "direction", "style", "linkstyle", "class",
+                            "classdef", "click", "call", "href", "default"})
+"""Words Mermaid's flowchart grammar reads as keywords (``end`` closes a subgraph): no node id may be one."""
+
+
 def _node_id(name: str) -> str:
-    return name.replace("-", "_")
+    """A Mermaid node id for a module or external (a module named ``end`` is valid, the id ``end`` is not)."""
+    node = name.replace("-", "_")
+    return f"{node}_" if node in _MERMAID_WORDS else node
 
 
 def to_mermaid(env: Environment, graph: Graph, externals: dict[str, Any]) -> str:
