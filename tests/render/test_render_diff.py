@@ -164,3 +164,16 @@ def test_text_shows_bracketed_values_and_container_names(cli: CLI, fraud: Path, 
     assert run.exit == 1 and "Traceback" not in run.stderr, run.stderr  # differences: 1, as diff(1)
     assert "[/v2 API] in real time [see docs]" in run.stdout
     assert "spec.template.spec.containers[features].env[NOTE]" in run.stdout
+
+
+def test_a_hand_edit_that_breaks_the_yaml_is_a_located_error(cli: CLI, fraud: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    write_atomic(render_environments(validate(fraud, ["prod"]), ["prod"]).files, out)
+    broken = out / "prod" / "case-store" / "statefulset-case-store.yaml"
+    broken.write_text(broken.read_text() + "extra: [unclosed\n")
+    lines = broken.read_text().count("\n")
+    for args in (("diff", fraud, "--env", "prod", "--against", out), ("check", fraud, "--env", "prod", "--manifests", out)):
+        run = cli(*args)
+        assert run.exit == 2 and "Traceback" not in run.stderr, run.stderr
+        [error] = [line for line in run.stderr.splitlines() if ": error: " in line]
+        assert error.startswith(f"{broken}:{lines + 1}:1: error: not valid YAML:"), error

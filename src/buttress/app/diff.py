@@ -32,7 +32,7 @@ from buttress.render.bundle import MANIFEST
 from buttress.render.common.labels import DIGEST_ANNOTATION, VERSION_LABEL, digest_version
 from buttress.render.kubernetes.kustomization import KUSTOMIZATION
 from buttress.render.kubernetes.workloads import stable_name
-from buttress.render.yamlio import load_all
+from buttress.render.yamlio import load_all, load_located
 from buttress.secrets import redact_value
 
 _ABSENT = object()
@@ -145,10 +145,7 @@ def _objects(files: dict[str, bytes], where: str,
             continue
         docs: list[Any] = []
         if path.endswith((".yaml", ".yml")):
-            try:
-                docs = load_all(content)
-            except yaml.YAMLError as exc:
-                raise UsageError(f"{where}/{path} is not valid YAML: {exc}") from None
+            docs = load_located(content, f"{where}/{path}")
         if docs and all(isinstance(d, dict) and "kind" in d and isinstance(d.get("metadata"), dict) for d in docs):
             for doc in docs:
                 ref = ObjectRef(str(doc.get("apiVersion", "")), str(doc["kind"]), str(doc["metadata"].get("name", "")),

@@ -9,11 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from buttress.errors import UsageError
 from buttress.render.kubernetes.kustomization import KUSTOMIZATION
-from buttress.render.yamlio import load_all
+from buttress.render.yamlio import load_located
 
 
 def environment_folder(folder: Path, env: str) -> Path:
@@ -26,10 +24,10 @@ def environment_folder(folder: Path, env: str) -> Path:
 
 
 def _resources(root: Path) -> list[str]:
-    try:
-        [doc] = load_all((root / KUSTOMIZATION).read_bytes())
-    except (ValueError, yaml.YAMLError) as exc:
-        raise UsageError(f"{root / KUSTOMIZATION} is not one YAML document: {exc}") from None
+    docs = load_located((root / KUSTOMIZATION).read_bytes(), str(root / KUSTOMIZATION))
+    if len(docs) != 1:
+        raise UsageError(f"{root / KUSTOMIZATION} holds {len(docs)} YAML documents, not one")
+    [doc] = docs
     listed = doc.get("resources") if isinstance(doc, dict) else None
     if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
         raise UsageError(f"{root / KUSTOMIZATION} lists no resources")
@@ -44,10 +42,7 @@ def read_objects(folder: Path, env: str) -> list[dict[str, Any]]:
         path = (root / name).resolve()
         if root not in path.parents or not path.is_file():
             raise UsageError(f"{root / KUSTOMIZATION} lists {name!r}, which is not a file inside {root}")
-        try:
-            docs = load_all(path.read_bytes())
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{path} is not valid YAML: {exc}") from None
+        docs = load_located(path.read_bytes(), str(path))
         for doc in docs:
             if not (isinstance(doc, dict) and isinstance(doc.get("kind"), str) and isinstance(doc.get("metadata"), dict)):
                 raise UsageError(f"{path} holds a document that is not a Kubernetes object")

@@ -29,6 +29,8 @@ from typing import Any
 import yaml
 import yaml_rs
 
+from buttress.errors import BlueprintError, Problem
+
 # A string that YAML 1.1 resolves to an int, float or timestamp although YAML 1.2 reads it as a
 # string when written plain: numerals with underscores, dates.
 _NUMERAL = r"[-+]?[0-9.][0-9a-fA-FxXoObB._:+-]*_[0-9a-fA-FxXoObB._:+-]*|[-+]?_[0-9a-fA-F._:+-]*"
@@ -275,6 +277,19 @@ def dump_bytes(obj: Any) -> bytes:
 def dump_all(objects: Iterable[Any]) -> str:
     """A multi-document stream of ``objects``."""
     return "".join(dump(o) for o in objects)
+
+
+def load_located(text: str | bytes, display: str) -> list[Any]:
+    """``load_all`` of a file the user may have edited (an earlier render, manifests on disk): a YAML
+    mistake is a ``BlueprintError`` at its line and column in ``display``."""
+    try:
+        return load_all(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise BlueprintError([Problem(display, *where, f"not valid YAML: {exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise BlueprintError([Problem(display, 1, 1, f"not valid YAML: {exc}")]) from None
 
 
 def load_all(text: str | bytes) -> list[Any]:
