@@ -363,3 +363,13 @@ def test_policy_test_runs_as_opa_test_does(tmp_path: Path, capfd: pytest.Capture
         "data.blueprint_test.todo_later": "skip"}
     code, out, _ = run(capfd, "policy", "test", tmp_path)
     assert "PASS: 2/4" in out and "FAIL: 1/4" in out and "ERROR: 1/4" in out and "SKIPPED: 1" in out
+
+
+def test_an_unclosed_bracket_is_reported_where_it_opens(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """rego-cpp also reports the rule's { and the file's package as unclosed: only the bracket is the mistake."""
+    (tmp_path / "a_test.rego").write_text("package blueprint\n\nimport rego.v1\n\n"
+                                          "test_b if {\n\tx := [1, 2\n\tx[0] == 1\n}\n\ntest_c if { true }\n")
+    code, _out, err = run(capfd, "policy", "test", tmp_path)
+    assert code == 2
+    assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in err.splitlines() if ": error: " in line] == [
+        "a_test.rego:6:7"]

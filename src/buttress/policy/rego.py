@@ -123,11 +123,25 @@ def _parse_problems(text: str, files: list[RegoFile]) -> list[Problem]:
             seen.add((m.group("file"), m.group("line"), message))
             problems.append(Problem(m.group("file"), int(m.group("line")), int(m.group("col")),
                                     f"Rego: {message}"))
+    problems = _innermost_unclosed(problems)
     if not problems:
         first = files[0].display if files else "policies"
         detail = next((ln.strip() for ln in lines if ln.strip() and not ln.startswith(("Errors", "--"))), "")
         problems.append(Problem(first, 1, 1, f"Rego policies do not compile{': ' + detail if detail else ''}"))
     return problems
+
+
+_UNCLOSED = "Rego: this is unclosed"
+
+
+def _innermost_unclosed(problems: list[Problem]) -> list[Problem]:
+    """Of the brackets rego-cpp reports unclosed in one file, the last opened: an unclosed ``[`` also leaves
+    its rule's ``{`` and the file's package group open, and those are no mistakes of their own."""
+    last: dict[str, Problem] = {}
+    for p in problems:
+        if p.message == _UNCLOSED and (p.file not in last or (p.line, p.column) > (last[p.file].line, last[p.file].column)):
+            last[p.file] = p
+    return [p for p in problems if p.message != _UNCLOSED or last[p.file] is p]
 
 
 def policy_paths(folder: Path, *, tests: bool) -> list[Path]:
