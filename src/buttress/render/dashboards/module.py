@@ -11,13 +11,11 @@ from typing import Any
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
-from buttress.render.common.statuses import failed, status_label
+from buttress.render.common.requests import duration_metric, failed, requests_metric, status_label
 from buttress.render.dashboards.panels import Grid, dashboard, stat, table, timeseries
 from buttress.render.signals.alerts import Alert, dashboard_uid, kind_alerts
 from buttress.render.signals.series import (
-    duration_metric,
     pod_labels,
-    requests_metric,
     selector,
     target_labels,
 )

@@ -9,10 +9,10 @@ from typing import Any
 
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment
-from buttress.render.common.statuses import failed
+from buttress.render.common.requests import failed, requests_metric
 from buttress.render.dashboards.panels import Grid, dashboard, table, timeseries
 from buttress.render.signals.alerts import dashboard_uid
-from buttress.render.signals.series import requests_metric, selector
+from buttress.render.signals.series import selector
 from buttress.render.signals.slo import BURN_RECORD, REMAINING_RECORD, slos_of
 
 

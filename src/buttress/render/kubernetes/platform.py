@@ -1,32 +1,18 @@
 """What the renderer assumes the platform provides, in one place: the in-cluster Prometheus
 (for KEDA triggers and Argo Rollouts analysis; its namespace and the scrape convention are
-``buttress.render.common.scrape``'s) and the SLI metric names of a module.
+``buttress.render.common.scrape``'s, the SLI metric names ``render.common.requests``').
 Called by ``scaling`` and ``rollouts``.
 """
 
 from __future__ import annotations
 
 from buttress.model.resolve import ResolvedModule
+from buttress.render.common.requests import duration_metric, requests_metric
 from buttress.render.common.scrape import PROMETHEUS_URL
 
-__all__ = ["DEFAULT_DURATION_METRIC", "DEFAULT_REQUESTS_METRIC", "PROMETHEUS_URL", "RATE_WINDOW", "duration_metric",
-           "latency_quantile", "request_rate", "requests_metric", "series"]
+__all__ = ["PROMETHEUS_URL", "RATE_WINDOW", "latency_quantile", "request_rate", "series"]
 
-DEFAULT_REQUESTS_METRIC = "http_requests_total"
-DEFAULT_DURATION_METRIC = "http_request_duration_seconds"
 RATE_WINDOW = "2m"
-
-
-def requests_metric(module: ResolvedModule) -> str:
-    """The request counter of ``module`` (``metrics.requests`` or the default)."""
-    metrics = module.spec.metrics
-    return (metrics.requests if metrics else None) or DEFAULT_REQUESTS_METRIC
-
-
-def duration_metric(module: ResolvedModule) -> str:
-    """The request-duration histogram of ``module`` (``metrics.duration`` or the default)."""
-    metrics = module.spec.metrics
-    return (metrics.duration if metrics else None) or DEFAULT_DURATION_METRIC
 
 
 def series(namespace: str, service: str, extra: str = "") -> str:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from buttress.model.resolve import ResolvedModule
-from buttress.render.common.statuses import failed
+from buttress.render.common.requests import failed, requests_metric
 from buttress.render.kubernetes.labels import PREFIX, Context, Obj
-from buttress.render.kubernetes.platform import PROMETHEUS_URL, latency_quantile, request_rate, requests_metric
+from buttress.render.kubernetes.platform import PROMETHEUS_URL, latency_quantile, request_rate
 from buttress.render.kubernetes.sizing import replicas
 
 ServiceFn = Callable[..., Obj]

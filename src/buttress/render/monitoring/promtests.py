@@ -21,7 +21,7 @@ from typing import Any
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
-from buttress.render.common.statuses import example_statuses, status_label
+from buttress.render.common.requests import example_statuses, status_label
 from buttress.render.signals.alerts import Alert, alerts_of
 from buttress.render.signals.series import selector
 from buttress.render.signals.slo import BurnTier, Slo, number, slos_of, window_seconds

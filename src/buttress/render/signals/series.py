@@ -1,7 +1,7 @@
 """Which Prometheus series describe a module, and how a selector for them is written.
 
-One place for the scrape conventions every observing renderer relies on: the module's SLI
-metrics (``metrics:`` or the defaults), the job label a ServiceMonitor gives its targets
+One place for the scrape conventions every observing renderer relies on: the series of the module's SLI
+metrics (named by ``render.common.requests``), the job label a ServiceMonitor gives its targets
 (``job=<module>`` in the environment's namespace), and the platform exporters' series
 (kube-state-metrics, cAdvisor, kafka-exporter, Velero). Called by ``signals.alerts``, the
 monitoring rules, the dashboards and the PromQL reference test.
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.queues import KAFKA_LAG_METRIC, RABBITMQ_READY_METRIC
+from buttress.render.common.requests import duration_metric, requests_metric
 
-DEFAULT_REQUESTS = "http_requests_total"
-DEFAULT_DURATION = "http_request_duration_seconds"
 #: Series the platform's exporters provide; dashboards and rules may use these beside the modules' own.
 PLATFORM_SERIES: frozenset[str] = frozenset({
     "container_cpu_usage_seconds_total",
@@ -27,18 +26,6 @@ PLATFORM_SERIES: frozenset[str] = frozenset({
     "velero_backup_last_successful_timestamp",
     "ALERTS",
 })
-
-
-def requests_metric(module: ResolvedModule) -> str:
-    """The request counter (labels ``code``, ...) of a module."""
-    metrics = module.spec.metrics
-    return metrics.requests if metrics and metrics.requests else DEFAULT_REQUESTS
-
-
-def duration_metric(module: ResolvedModule) -> str:
-    """The request-duration histogram's base name (``_bucket``, ``_count``, ``_sum`` series)."""
-    metrics = module.spec.metrics
-    return metrics.duration if metrics and metrics.duration else DEFAULT_DURATION
 
 
 def module_series(module: ResolvedModule) -> set[str]:

@@ -14,10 +14,8 @@ from decimal import Decimal
 
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.model.units import Duration
-from buttress.render.common.statuses import failed
+from buttress.render.common.requests import duration_metric, failed, requests_metric
 from buttress.render.signals.series import (
-    duration_metric,
-    requests_metric,
     selector,
     target_labels,
 )
