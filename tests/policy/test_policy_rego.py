@@ -373,3 +373,11 @@ def test_an_unclosed_bracket_is_reported_where_it_opens(tmp_path: Path, capfd: p
     assert code == 2
     assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in err.splitlines() if ": error: " in line] == [
         "a_test.rego:6:7"]
+
+
+def test_a_conflict_the_engine_leaves_unexplained_is_an_error_that_says_what_may_cause_it(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "f_test.rego").write_text("package blueprint\n\nimport rego.v1\n\nf(x) := y if { y := x + 1 }\n"
+                                          "f(x) := y if { y := x + 2 }\n\ntest_conflict if {\n\tf(1) == 2\n}\n")
+    code, out, _ = run(capfd, "policy", "test", tmp_path)
+    assert code == 1 and "ERROR: data.blueprint.test_conflict (runtime error: the engine stopped without a message" in out

@@ -158,6 +158,9 @@ class RuntimeFailure(Exception):
 
 
 _ERROR_MESSAGE = re.compile(r"\(errormsg (\d+):")
+_NO_MESSAGE = ("the engine stopped without a message, e.g. at a function or complete rule giving two different "
+               "values for the same input")
+"""What a failed evaluation says when rego-cpp leaves no readable error (reading a failed output crashes it)."""
 
 
 def _error_message(text: str) -> str:
@@ -185,7 +188,7 @@ def answer(interpreter: Any, bundle: Any | None = None, query: str | None = None
     finally:
         rego_free_output(impl)
     if text.startswith("(error"):
-        raise RuntimeFailure(_error_message(text))
+        raise RuntimeFailure(_error_message(text) or _NO_MESSAGE)
     return _bound(text)
 
 
