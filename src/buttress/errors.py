@@ -60,3 +60,8 @@ class BlueprintError(ButtressError):
 
 class UsageError(ButtressError):
     """The command line itself is wrong (unknown environment, missing file, bad option)."""
+
+
+class Tampered(ButtressError):
+    """A ledger row holds what buttress never writes: the database was edited outside buttress. Commands
+    refuse (exit 1); ``buttress audit verify`` names what else changed."""

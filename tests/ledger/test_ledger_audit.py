@@ -203,6 +203,15 @@ def _with_history(seeded: Seeded) -> tuple[str, str]:
     ("UPDATE promotions SET outcome = 'refused'", "promotions: promotion 1 (promote"),
     ("DELETE FROM promotions", "is in the audit log but not in the table"),
     ("UPDATE releases SET creator = 'mallory'", "releases: release"),
+    ("UPDATE releases SET number = 9", "releases: release"),
+    ("UPDATE releases SET blueprint = 'payments'", "releases: release"),
+    ("UPDATE promotions SET reason = 'planned maintenance approved by CAB'", "promotions: promotion 1 (promote"),
+    ("UPDATE promotions SET replaced = 'rel-000000000000'", "promotions: promotion 1 (promote"),
+    ("UPDATE promotions SET gates = replace(gates, '\"reason\": \"', '\"reason\": \"waived: ')",
+     "promotions: promotion 1 (promote"),
+    ("UPDATE promotions SET gates = 'garbage'", "promotions: promotion 1's gates are not valid JSON"),
+    ("UPDATE promotions SET gates = '[{}]'", "promotions: promotion 1's gates are not a list of gate verdicts"),
+    ("UPDATE decisions SET roles = 'x'", "decisions: decision 1's roles are not valid JSON"),
 ])
 def test_tables_edited_outside_buttress_fail_verification(seeded: Seeded, cli: Callable[..., Any], tamper: str,
                                                          named: str) -> None:
@@ -211,6 +220,22 @@ def test_tables_edited_outside_buttress_fail_verification(seeded: Seeded, cli: C
     sql(url, tamper)
     report = verify(cli, url)
     assert not report["ok"] and named in report["problems"][0]["message"], report["problems"]
+
+
+@pytest.mark.parametrize("column", ["findings", "policy", "envelope"])
+def test_a_release_row_buttress_never_wrote_is_refused_not_a_traceback(seeded: Seeded, cli: Callable[..., Any],
+                                                                      column: str) -> None:
+    url, rid = _with_history(seeded)
+    sql(url, f"UPDATE releases SET {column} = '[]'")
+    key = str(seeded[0]().key_file)
+    commands = [["release", "verify", rid], ["promote", rid, "--to", "staging", "--as", "frank"]]
+    if column == "policy":  # what an approval reads
+        commands.append(["approve", rid, "--env", "prod", "--as", "sec"])
+    for command in commands:
+        run = cli(*command, "--ledger", url, "--key", key)
+        assert run.exit == 1 and "Traceback" not in run.stderr, run.stderr
+        assert f"release {rid}: its {column} " in run.stderr and "not what buttress wrote (edited outside buttress)" \
+            in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize("command", [["audit", "verify"], ["status"], ["history"], ["roles", "list"]])

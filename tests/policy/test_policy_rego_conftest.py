@@ -273,3 +273,51 @@ def test_rule_names_follow_conftest(rule: str, severity: str | None) -> None:
     ("text", ["text"]), (["a", {"msg": "b"}], ["a", {"msg": "b"}])])
 def test_rule_results_reads_each_shape_rego_cpp_returns(value: Any, results: list[Any]) -> None:
     assert rego_batch.rule_results("deny_x", value) == results
+
+
+HELPER_SETS = """package main
+
+images[img] {
+\timg := input.spec.template.spec.containers[_].image
+}
+
+containers[c] {
+\tc := input.spec.template.spec.containers[_]
+}
+
+deny[msg] {
+\timg := images[_]
+\tnot startswith(img, "trusted.io/")
+\tmsg := sprintf("untrusted image %s", [img])
+}
+
+violation[{"msg": msg}] {
+\tc := containers[_]
+\tnot c.resources.limits.cpu
+\tmsg := sprintf("%s has no cpu limit", [c.name])
+}
+"""
+
+MIXED_V1 = """package main
+
+import rego.v1
+
+deny contains msg if {
+\tinput.kind == "Deployment"
+\tnot input.metadata.labels.team
+\tmsg := "no team label"
+}
+"""
+
+
+def test_classic_helper_sets_are_sets_and_mix_with_v1_files(tmp_path: Path) -> None:
+    """``images[img] { ... }`` is a partial set in OPA: iterating it yields images, not ``true``."""
+    (tmp_path / "classic.rego").write_text(HELPER_SETS)
+    (tmp_path / "v1.rego").write_text(MIXED_V1)
+    policies = load_policies([(tmp_path, "p")])
+    assert policies is not None
+    deployment = {"kind": "Deployment", "metadata": {"name": "x", "labels": {}}, "spec": {"template": {"spec": {
+        "containers": [{"name": "app", "image": "evil.io/app:1", "resources": {}}]}}}}
+    [verdicts] = policies.evaluate("main", [deployment])
+    assert sorted((v.rule, v.message) for v in verdicts) == [
+        ("deny", "no team label"), ("deny", "untrusted image evil.io/app:1"), ("violation", "app has no cpu limit")]

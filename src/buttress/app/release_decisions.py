@@ -5,7 +5,6 @@ Called by ``cli.release``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +40,7 @@ def decide(ctx: LedgerContext, ref: str, env: str, kind: str, reason: str = "") 
         raise UsageError("a rejection needs --reason TEXT")
     with ctx.write() as session:
         release = find(session, ref)
-        policy = json.loads(release.policy)
+        policy = release.policy_of()
         if env not in policy:
             raise UsageError(f"release {release.id} has no environment {env!r} (it has: {', '.join(sorted(policy))})")
         rule = (policy[env].get("promotion") or {}).get("approvals") or {}

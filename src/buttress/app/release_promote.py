@@ -145,7 +145,7 @@ def _current_release(ctx: LedgerContext, env: str) -> str | None:
 
 
 def _policy(release: records.Release, env: str) -> dict[str, Any]:
-    policy = json.loads(release.policy)
+    policy = release.policy_of()
     if env not in policy:
         raise UsageError(f"release {release.id} has no environment {env!r} (it has: {', '.join(sorted(policy))})")
     return dict(policy[env])
@@ -164,7 +164,7 @@ def _gates(session: Session, ctx: LedgerContext, release: records.Release, env: 
         first = records.first_deployed(session, release.id, source) if source else None
         verdicts.append(gates.soak(source, promotion.get("soakSeconds"),
                                    dt.datetime.fromisoformat(first.at) if first else None, ctx.at))
-    findings = json.loads(release.findings).get(env, [])
+    findings = release.findings_of().get(env, [])
     verdicts.append(gates.checks(findings, policy["enforcement"], policy.get("waivers", []), env, ctx.at))
     verdicts.append(gates.approvals(promotion.get("approvals"), records.decisions(session, release.id, env),
                                     release.creator, ctx.actor))

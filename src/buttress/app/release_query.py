@@ -6,7 +6,6 @@ only the ledger. Called by ``app.release``, ``app.release_promote``, ``app.relea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +55,7 @@ def find(session: Session, ref: str) -> records.Release:
 def require_environment(session: Session, env: str) -> None:
     """``UsageError`` (with a hint) unless some release of the ledger has environment ``env``; a ledger
     without releases knows no environment yet and refuses none."""
-    known = {name for r in records.releases(session) for name in json.loads(r.policy)}
+    known = {name for r in records.releases(session) for name in r.policy_of()}
     if known and env not in known:
         raise UsageError(f"no release of this ledger has an environment {env!r}{did_you_mean(env, known)} "
                          f"(environments: {', '.join(sorted(known))})")
@@ -66,8 +65,8 @@ def summary(session: Session, ref: str) -> ReleaseSummary:
     """A release's summary with its per-environment file counts and findings."""
     r = find(session, ref)
     files = records.release_files(session, r.id)
-    findings = json.loads(r.findings)
-    policy = json.loads(r.policy)
+    findings = r.findings_of()
+    policy = r.policy_of()
     envs = {env: {"files": sum(1 for n in files if n.startswith(env + "/")),
                   "errors": error_count(findings.get(env, [])), "enforcement": policy[env]["enforcement"]}
             for env in sorted(policy)}
@@ -81,9 +80,9 @@ def verify(session: Session, release: records.Release) -> attestation.Check:
     merely one in the ``keys`` table, which anyone who can write the database could extend.
     """
     record = attestation.Record(release.creator, release.created_at,
-                                attestation.value_digest(json.loads(release.policy)),
-                                attestation.value_digest(json.loads(release.findings)))
-    return attestation.verify_release(json.loads(release.envelope), audit.trusted_keys(session), release.id,
+                                attestation.value_digest(release.policy_of()),
+                                attestation.value_digest(release.findings_of()))
+    return attestation.verify_release(release.envelope_of(), audit.trusted_keys(session), release.id,
                                       release.source_digest, records.release_files(session, release.id), record)
 
 

@@ -31,8 +31,8 @@ def promotion_order(policy: dict[str, Any]) -> list[str]:
 
 
 def _env_summary(release: records.Release) -> dict[str, Any]:
-    findings = json.loads(release.findings)
-    policy = json.loads(release.policy)
+    findings = release.findings_of()
+    policy = release.policy_of()
     return {env: {"enforcement": policy[env]["enforcement"],
                   "errors": sum(1 for f in findings.get(env, []) if f.get("severity") == "error" and not f.get("waived")),
                   "findings": len(findings.get(env, []))} for env in promotion_order(policy)}
@@ -78,7 +78,7 @@ def blueprints(ctx: LedgerContext) -> list[dict[str, Any]]:
             latest[r.blueprint] = r
             count[r.blueprint] = count.get(r.blueprint, 0) + 1
         return [{"name": name, "releases": count[name], "latestRelease": r.id, "latestAt": r.created_at,
-                 "environments": sorted(json.loads(r.policy))} for name, r in sorted(latest.items())]
+                 "environments": sorted(r.policy_of())} for name, r in sorted(latest.items())]
 
 
 def release_detail(ctx: LedgerContext, rid: str) -> dict[str, Any]:
@@ -86,8 +86,8 @@ def release_detail(ctx: LedgerContext, rid: str) -> dict[str, Any]:
     what promoting it would change against what runs there now."""
     with ctx.ledger().read() as session:
         release = release_app.find(session, rid)
-        policy = json.loads(release.policy)
-        findings = json.loads(release.findings)
+        policy = release.policy_of()
+        findings = release.findings_of()
         running = _running(session)
         check = release_app.verify(session, release)
         envs: dict[str, Any] = {}
@@ -138,7 +138,7 @@ def diff(ctx: LedgerContext, a: str, a_env: str, b: str, b_env: str) -> dict[str
     with ctx.ledger().read() as session:
         ra, rb = release_app.find(session, a), release_app.find(session, b)
         for r, env in ((ra, a_env), (rb, b_env)):
-            if env not in json.loads(r.policy):
+            if env not in r.policy_of():
                 raise LookupError(f"release {r.id} has no environment {env!r}")
         return compare(records.release_files(session, ra.id, a_env), records.release_files(session, rb.id, b_env),
                        f"{ra.id}@{a_env}", f"{rb.id}@{b_env}").to_json()
@@ -148,8 +148,8 @@ def findings(ctx: LedgerContext, rid: str, env: str) -> list[dict[str, Any]]:
     """A release's check findings for one environment."""
     with ctx.ledger().read() as session:
         release = release_app.find(session, rid)
-        data = json.loads(release.findings)
-        if env not in json.loads(release.policy):
+        data = release.findings_of()
+        if env not in release.policy_of():
             raise LookupError(f"release {release.id} has no environment {env!r}")
         return list(data.get(env, []))
 
@@ -174,7 +174,7 @@ def environments(ctx: LedgerContext) -> list[dict[str, Any]]:
     ``promotion.from``, and whether its change window is open now (rules from the newest release)."""
     with ctx.ledger().read() as session:
         all_releases = records.releases(session)
-        policy = json.loads(all_releases[-1].policy) if all_releases else {}
+        policy = all_releases[-1].policy_of() if all_releases else {}
         names = promotion_order({env: policy.get(env) or {} for env in set(records.environments(session)) | set(policy)})
         return [_environment(session, ctx.at, env, policy.get(env) or {}) for env in names]
 
@@ -251,7 +251,7 @@ def release_file(ctx: LedgerContext, rid: str, env: str, path: str) -> bytes | N
 def policy(ctx: LedgerContext, rid: str) -> dict[str, Any]:
     """A release's per-environment policy (enforcement, promotion rules, waivers)."""
     with ctx.ledger().read() as session:
-        return dict(json.loads(release_app.find(session, rid).policy))
+        return dict(release_app.find(session, rid).policy_of())
 
 
 def ping(ctx: LedgerContext) -> None:

@@ -14,7 +14,7 @@ import typer
 
 from buttress import batch
 from buttress.cli.output import print_problems
-from buttress.errors import BlueprintError, UsageError
+from buttress.errors import BlueprintError, Tampered, UsageError
 
 # name -> (module under buttress.cli, attribute, is a sub-group). Only the module of the command
 # being run is imported, so that `buttress validate` does not pay for the server, the ledger or
@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except Tampered as exc:  # the ledger was edited outside buttress: refused, as a failed verification is
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
     except OSError as exc:  # a path the user named cannot be read or written: not a folder, no permission, no space
         if exc.filename:
             sys.stderr.write(f"error: cannot use {exc.filename}: {exc.strerror or exc}\n")

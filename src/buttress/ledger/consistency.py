@@ -47,13 +47,29 @@ def _compare(table: str, rows: Keyed, logged: Keyed) -> str | None:
     return None
 
 
+class _Malformed(Exception):
+    """A row holds what buttress never writes (text where JSON belongs, a gate without its name)."""
+
+
+def _loads(text: str, what: str) -> Any:
+    """A JSON column's value, or ``_Malformed`` naming the row."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise _Malformed(f"{what} are not valid JSON (edited outside buttress)") from None
+
+
 def problems(session: Session, trusted: Collection[str]) -> list[str]:
     """Disagreements between the tables the gates read and the audit log (empty when they agree).
 
     ``trusted``: the IDs of the keys the log trusts (``audit.Report.keys`` of a verification that passed).
     """
-    checks = (_releases, _grants, _decisions, _promotions)
-    found = [_keys(session, trusted), *(check(session) for check in checks)]
+    found = [_keys(session, trusted)]
+    for check in (_releases, _grants, _decisions, _promotions):
+        try:
+            found.append(check(session))
+        except _Malformed as exc:
+            found.append(str(exc))
     return [problem for problem in found if problem is not None]
 
 
@@ -71,10 +87,11 @@ def _keys(session: Session, trusted: Collection[str]) -> str | None:
 
 
 def _releases(session: Session) -> str | None:
-    rows = [((r.id, r.source_digest, r.bundle_digest, r.creator, r.created_at), f"release {r.id}")
+    rows = [((r.id, r.number, r.blueprint, r.source_digest, r.bundle_digest, r.creator, r.created_at), f"release {r.id}")
             for r in session.scalars(select(Release).order_by(Release.number))]
-    logged = [((d.get("release"), d.get("sourceDigest"), d.get("bundleDigest"), e.actor, e.at),
-               f"entry {e.seq} (release {d.get('release')})") for e, d in _entries(session, ["release.created"])]
+    logged = [((d.get("release"), d.get("number"), d.get("blueprint"), d.get("sourceDigest"), d.get("bundleDigest"),
+                e.actor, e.at), f"entry {e.seq} (release {d.get('release')})")
+              for e, d in _entries(session, ["release.created"])]
     return _compare("releases", rows, logged)
 
 
@@ -87,7 +104,8 @@ def _grants(session: Session) -> str | None:
 
 
 def _decisions(session: Session) -> str | None:
-    rows = [((r.release_id, r.environment, r.identity, r.kind, r.reason, r.at, tuple(json.loads(r.roles))),
+    rows = [((r.release_id, r.environment, r.identity, r.kind, r.reason, r.at,
+              _roles(_loads(r.roles, f"decisions: decision {r.id}'s roles"), r.id)),
              f"decision {r.id} ({r.identity} {r.kind} {r.release_id}@{r.environment})")
             for r in session.scalars(select(Decision).order_by(Decision.id))]
     logged = [((d.get("release"), d.get("environment"), e.actor, e.kind, d.get("reason"), e.at, tuple(d.get("roles") or ())),
@@ -95,12 +113,31 @@ def _decisions(session: Session) -> str | None:
     return _compare("decisions", rows, logged)
 
 
+def _roles(value: Any, decision: int) -> tuple[str, ...]:
+    if not (isinstance(value, list) and all(isinstance(r, str) for r in value)):
+        raise _Malformed(f"decisions: decision {decision}'s roles are not a list of roles (edited outside buttress)")
+    return tuple(value)
+
+
+def _gates(value: Any, promotion: int) -> tuple[str, ...]:
+    """A promotion's gate verdicts, each as canonical JSON (``gate`` entries hold the same, signed)."""
+    if not (isinstance(value, list) and all(isinstance(g, dict) and isinstance(g.get("gate"), str) for g in value)):
+        raise _Malformed(f"promotions: promotion {promotion}'s gates are not a list of gate verdicts "
+                         "(edited outside buttress)")
+    return tuple(sorted(json.dumps(g, sort_keys=True) for g in value))
+
+
 def _promotions(session: Session) -> str | None:
-    rows = [((p.id, p.release_id, p.environment, p.kind, p.outcome, p.actor, p.at, p.break_glass,
-              tuple(g["gate"] for g in json.loads(p.gates) if not g["passed"])),
+    rows = [((p.id, p.release_id, p.environment, p.kind, p.outcome, p.actor, p.at, p.break_glass, p.reason, p.replaced,
+              _gates(_loads(p.gates, f"promotions: promotion {p.id}'s gates"), p.id)),
              f"promotion {p.id} ({p.kind} {p.release_id} to {p.environment}, {p.outcome})")
             for p in session.scalars(select(Promotion).order_by(Promotion.id))]
+    verdicts: dict[Any, list[str]] = {}
+    for _, d in _entries(session, ["gate"]):
+        verdicts.setdefault(d.get("promotion"), []).append(
+            json.dumps({k: v for k, v in d.items() if k != "promotion"}, sort_keys=True))
     logged = [((d.get("promotion"), d.get("release"), d.get("environment"), e.kind, d.get("outcome"), e.actor, e.at,
-                d.get("breakGlass") is not None, tuple(d.get("failed") or ())), f"entry {e.seq} ({e.kind} {e.subject})")
+                d.get("breakGlass") is not None, (d.get("breakGlass") or {}).get("reason", ""), d.get("replaced"),
+                tuple(sorted(verdicts.get(d.get("promotion"), ())))), f"entry {e.seq} ({e.kind} {e.subject})")
               for e, d in _entries(session, PROMOTION_KINDS)]
     return _compare("promotions", rows, logged)

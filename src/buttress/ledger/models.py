@@ -8,8 +8,25 @@ compares them.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from buttress.errors import Tampered
+
+
+def _document(row: str, text: str, what: str) -> dict[str, Any]:
+    """A JSON object column's value, or ``Tampered`` naming the row."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, dict):
+        raise Tampered(f"{row}: its {what} is not what buttress wrote (edited outside buttress); "
+                       "buttress audit verify names what else changed")
+    return value
 
 
 class Base(DeclarativeBase):
@@ -112,6 +129,22 @@ class Release(Base):
     """JSON: per environment, its enforcement, promotion rules and waivers."""
     findings: Mapped[str] = mapped_column(Text)
     """JSON: per environment, the check findings at release time."""
+
+    def policy_of(self) -> dict[str, Any]:
+        """``policy``, read (``Tampered`` unless an object)."""
+        return _document(f"release {self.id}", self.policy, "policy")
+
+    def findings_of(self) -> dict[str, list[dict[str, Any]]]:
+        """``findings``, read (``Tampered`` unless an object of lists)."""
+        found = _document(f"release {self.id}", self.findings, "findings")
+        if not all(isinstance(v, list) and all(isinstance(f, dict) for f in v) for v in found.values()):
+            raise Tampered(f"release {self.id}: its findings are not what buttress wrote (edited outside buttress); "
+                           "buttress audit verify names what else changed")
+        return found
+
+    def envelope_of(self) -> dict[str, Any]:
+        """``envelope``, read (``Tampered`` unless an object)."""
+        return _document(f"release {self.id}", self.envelope, "envelope")
 
 
 class ReleaseFile(Base):

@@ -45,6 +45,7 @@ from buttress.policy.rego_batch import (
     evaluate_here,
     rule_severity,
 )
+from buttress.policy.rego_rewrite import classic_sets
 from buttress.policy.rego_scope import Node, Rule, conflicts_possible, member_local, projection, rules_of
 from buttress.secrets import redact_text
 
@@ -55,7 +56,7 @@ _PLAIN_PACKAGE = re.compile(r"^\s*package\s+[A-Za-z_][\w.]*[ \t]*(?:#[^\n]*)?$",
 _UNKNOWN_FUNCTION = re.compile(r"Function not found: ([A-Za-z_][\w.]*)")
 """rego-cpp's message for a call of a function that is neither a built-in nor defined."""
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn|test)_?\w*)\b", re.MULTILINE)
-SCOPE_VERSION = "2"
+SCOPE_VERSION = "3"
 """Bumped when ``rego_scope`` changes what it keeps of an input: part of every verdict's cache key."""
 SPLIT_KEY, SPLIT_SIZE = "modules", 50
 """A ``package blueprint`` input whose rules read its modules one at a time (``rego_scope.member_local``)
@@ -157,7 +158,7 @@ def read_policy_files(folders: list[tuple[Path, str]], *, tests: bool) -> list[R
     for folder, display in folders:
         for path in policy_paths(folder, tests=tests):
             raw = path.read_bytes()
-            source = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            source = classic_sets(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
             shown = display if path == folder else str(Path(display) / path.relative_to(folder))
             m = _PACKAGE.search(source)
             if m is None:
