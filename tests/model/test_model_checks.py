@@ -314,3 +314,16 @@ def test_nothing_to_plan_for_is_a_located_error(cli: Callable[..., Run], fraud: 
     [error] = refused(cli, fraud)
     assert f"blueprint.yaml:{line}:" in error and message in error
     assert cli("capacity", fraud, "--env", "prod").exit == 2
+
+
+def test_an_override_may_change_one_field_of_an_interface(cli: Callable[..., Run], fraud: Path) -> None:
+    """Overrides are partial modules and maps merge key by key: no protocol or version needed to move a port."""
+    bp = fraud / "blueprint.yaml"
+    edit(bp, "  staging:\n    namespace: fraud-staging\n",
+         "  staging:\n    namespace: fraud-staging\n    overrides:\n      scorer:\n        provides:\n"
+         "          score-api: {port: 9090}\n")
+    staging = buttress.validate(fraud).environments["staging"].modules["scorer"].spec.provides
+    assert staging is not None and (staging["score-api"].port, staging["score-api"].protocol) == (9090, "http")
+    edit(bp, "          score-api: {port: 9090}\n", "          score-api: {port: 9090}\n          admin: {port: 9091}\n")
+    errors = refused(cli, fraud)  # a new interface still needs all it needs, once merged
+    assert any("missing required key 'protocol' (at modules.scorer.provides.admin)" in e for e in errors), errors

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from buttress.model.spec.base import Classification, Spec
-from buttress.model.spec.module import ModuleSpec
+from buttress.model.spec.module import ModuleSpec, PartialModule
 from buttress.model.units import Cidr, DnsLabel, Duration, Endpoint, Rate, SemVer
 
 Framework = Literal["soc2", "iso27001", "nist-800-53", "cis-k8s", "pss"]
@@ -107,7 +107,7 @@ class EnvironmentSpec(Spec):
     region: str | None = None
     enforcement: Literal["advisory", "mandatory", "strict"] = "mandatory"
     promotion: Promotion | None = None
-    overrides: dict[str, ModuleSpec] = {}
+    overrides: dict[str, PartialModule] = {}
 
 
 class ScenarioSpec(Spec):
@@ -162,7 +162,7 @@ class BlueprintSpec(Spec):
     compliance: Compliance = Compliance()
     uses: dict[str, str] = {}
     externals: dict[str, ExternalSpec] = {}
-    defaults: ModuleSpec = ModuleSpec()
+    defaults: PartialModule = ModuleSpec()
     modules: dict[str, ModuleSpec] = Field(min_length=1)
     environments: dict[str, EnvironmentSpec] = Field(min_length=1)
     scenarios: dict[str, ScenarioSpec] = {}
@@ -177,4 +177,4 @@ class PatternSpec(Spec):
     name: str
     version: SemVer | None = None
     description: str | None = None
-    defaults: ModuleSpec = ModuleSpec()
+    defaults: PartialModule = ModuleSpec()

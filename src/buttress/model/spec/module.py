@@ -1,13 +1,15 @@
 """Modules: one deployable unit each. Every field is optional here because defaults, patterns
-and environment overrides are partial modules; ``model.resolve`` checks what a merged module
-must have (kind, image, schedule for cronjobs, ...)."""
+and environment overrides are partial modules (``PartialModule``: not even an interface's
+protocol is required there); ``model.resolve`` checks what a merged module must have (kind,
+image, schedule for cronjobs, ...)."""
 
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, field_validator
+from pydantic_core import InitErrorDetails
 
 from buttress.model.spec.base import Classification, Spec
 from buttress.model.units import Cron, Duration, HostName, ImageRef, Percent, PlainValue, Quantity, SecretRef, SemVer
@@ -220,3 +222,24 @@ class ModuleSpec(Spec):
     schedule: Cron | None = None
     capacity: CapacitySpec | None = None
     metrics: Metrics | None = None
+
+
+def _partial_module(value: Any, handler: ValidatorFunctionWrapHandler) -> ModuleSpec:
+    """Validate a partial module (``defaults``, a pattern's ``defaults``, an environment's override): every key
+    it writes is checked as a module's, but nothing is required there, as maps merge key by key (an override
+    may give an interface only its new ``port``). The merged module is validated whole by ``model.resolve``,
+    which merges the raw data; where only required keys are missing, this typed value is an empty module."""
+    try:
+        spec: ModuleSpec = handler(value)
+        return spec
+    except ValidationError as exc:
+        kept = [e for e in exc.errors() if e["type"] != "missing"]
+        if kept:
+            raise ValidationError.from_exception_data(exc.title, [
+                InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"], ctx=e.get("ctx", {})) for e in kept
+            ]) from None
+        return ModuleSpec()
+
+
+PartialModule = Annotated[ModuleSpec, WrapValidator(_partial_module)]
+"""A module of which any key may be left to another layer of the merge."""
