@@ -333,3 +333,13 @@ def test_a_future_dated_entry_locks_out_no_one_acting_at_the_clock_time(sqlite_l
     assert lg("roles", "grant", "dave", "security", who="alice", at="2036-01-01T00:00:00+00:00").exit == 0
     now = lg.cli("roles", "grant", "erin", "security", "--ledger", lg.url, "--key", lg.key, "--as", "alice")
     assert now.exit == 0, now.stderr
+
+
+def test_an_empty_release_and_a_reason_without_break_glass_are_usage_errors(sqlite_ledger: Ledger) -> None:
+    lg = sqlite_ledger
+    empty = lg("approve", "", "--env", "prod", who="bob")
+    assert empty.exit == 2 and "no release given" in empty.stderr
+    stray = lg("promote", lg.rid, "--to", "dev", "--reason", "outage")
+    assert stray.exit == 2 and "add --break-glass" in stray.stderr
+    _, history = lg.json("history")
+    assert [e["event"] for e in history["events"]] == ["release"], "nothing was recorded"

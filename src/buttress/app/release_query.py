@@ -43,6 +43,8 @@ def error_count(findings: Sequence[Mapping[str, Any]]) -> int:
 
 def find(session: Session, ref: str) -> records.Release:
     """A release by ID, prefix or number, or ``UsageError``."""
+    if not ref.strip():
+        raise UsageError("no release given: name one by its ID, a unique start of it, or its number (see `buttress history`)")
     release = records.get_release(session, ref)
     if release is None:
         many = records.ids_starting(session, ref, 3)

@@ -12,6 +12,7 @@ from rich.markup import escape
 from buttress.app import release_decisions, release_promote
 from buttress.cli.ledger_options import At, Fmt, Identity, Key, Ledger, Project, context, guarded, opened
 from buttress.cli.output import Format, print_json, stdout
+from buttress.errors import UsageError
 
 Release = Annotated[str, typer.Argument(help="Release ID, unique prefix, or number.")]
 Env = Annotated[str, typer.Option("--env", help="The environment.")]
@@ -111,6 +112,8 @@ def promote(release: Release,
 
         buttress promote rel-0123abcd4567 --to staging --gitops ../deploy --as frank
     """
+    if reason and not break_glass:
+        raise UsageError("--reason gives why glass is broken: add --break-glass, or leave --reason out")
     with opened(context(project, ledger, key, identity, at)) as ctx:
         return guarded(lambda: _show(release_promote.promote(
             ctx, release, to, gitops_dir=gitops, break_glass=reason if break_glass else None, replacing=replacing),
