@@ -327,3 +327,14 @@ def test_an_override_may_change_one_field_of_an_interface(cli: Callable[..., Run
     edit(bp, "          score-api: {port: 9090}\n", "          score-api: {port: 9090}\n          admin: {port: 9091}\n")
     errors = refused(cli, fraud)  # a new interface still needs all it needs, once merged
     assert any("missing required key 'protocol' (at modules.scorer.provides.admin)" in e for e in errors), errors
+
+
+def test_a_worker_probe_needs_a_port(cli: Callable[..., Run], fraud: Path) -> None:
+    """A worker has no interface a probe could default to: a probe without a port would be dropped."""
+    bp = fraud / "blueprint.yaml"
+    edit(bp, "    kind: worker\n", "    kind: worker\n    probes: {liveness: {path: /healthz, port: 8081}, startup: {path: /healthz}}\n")
+    [error] = refused(cli, fraud)
+    assert f":{line_of(bp, '    probes: {liveness')}:" in error and "give this probe the port" in error
+    assert "(at modules.label-ingest.probes.startup)" in error
+    edit(bp, "startup: {path: /healthz}", "startup: {path: /healthz, port: 8081}")
+    assert buttress.validate(fraud).environments
