@@ -137,3 +137,11 @@ def test_text_shows_bracketed_user_text_as_written(cli: Callable[..., Run], frau
     run = cli("capacity", fraud, "--env", "prod")
     assert run.exit == 0 and "Traceback" not in run.stderr
     assert "Black-Friday [/peak] evening [bold]peak [see runbook]." in " ".join(run.stdout.split())
+
+
+def test_a_plot_with_nothing_simulated_writes_no_library_warning(cli: Callable[..., Run], fraud: Path,
+                                                                 tmp_path: Path) -> None:
+    edit(fraud / "blueprint.yaml", "    capacity: {serviceTime: 12ms, concurrency: 4, calls: {features.feature-api: 2}}\n", "")
+    run = cli("capacity", fraud, "--env", "prod", "--plot", tmp_path / "peak.svg")
+    assert (tmp_path / "peak.svg").is_file() and "declares no capacity.serviceTime" in run.stdout
+    assert "Warning" not in run.stderr and "matplotlib" not in run.stderr, run.stderr

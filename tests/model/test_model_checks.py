@@ -332,7 +332,8 @@ def test_an_override_may_change_one_field_of_an_interface(cli: Callable[..., Run
 def test_a_worker_probe_needs_a_port(cli: Callable[..., Run], fraud: Path) -> None:
     """A worker has no interface a probe could default to: a probe without a port would be dropped."""
     bp = fraud / "blueprint.yaml"
-    edit(bp, "    kind: worker\n", "    kind: worker\n    probes: {liveness: {path: /healthz, port: 8081}, startup: {path: /healthz}}\n")
+    edit(bp, "    kind: worker\n",
+         "    kind: worker\n    probes: {liveness: {path: /healthz, port: 8081}, startup: {path: /healthz}}\n")
     [error] = refused(cli, fraud)
     assert f":{line_of(bp, '    probes: {liveness')}:" in error and "give this probe the port" in error
     assert "(at modules.label-ingest.probes.startup)" in error
