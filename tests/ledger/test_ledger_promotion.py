@@ -149,8 +149,11 @@ def test_break_glass_needs_a_role_and_a_reason_and_is_flagged(sqlite_ledger: Led
     to_staging(lg)
     sunday = "2026-12-06T03:00:00+01:00"
     denied = lg("promote", lg.rid, "--to", "prod", "--break-glass", "--reason", "outage", who="frank",
-                at="2026-12-06T09:00:00+00:00")
-    assert denied.exit == 1 and "incident-commander" in denied.stderr
+                at="2026-12-06T01:00:00+00:00")
+    assert denied.exit == 1 and "✗ break-glass: frank may not break glass: it needs the role admin or " \
+        "incident-commander" in denied.stdout
+    _, attempts = lg.json("history", "--env", "prod")  # the refused attempt is on record
+    assert [(e["outcome"], e["breakGlass"]) for e in attempts["events"]] == [("refused", {"reason": "outage"})]
     assert lg("promote", lg.rid, "--to", "prod", "--break-glass", who="ic", at=sunday).exit == 2
     code, out = lg.json("promote", lg.rid, "--to", "prod", "--break-glass", "--reason", "fraud spike", who="ic",
                         at=sunday)

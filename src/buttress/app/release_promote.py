@@ -178,11 +178,15 @@ def _apply(ctx: LedgerContext, ref: str, env: str, kind: str, expected: str | No
     with ctx.write() as session:
         release = find(session, ref)
         _policy(release, env)
-        if break_glass is not None:
-            roles.require(session, ctx.actor, gates.BREAK_GLASS_ROLES, "break glass")
+        held = roles.roles_of(session, ctx.actor)
+        may_break = break_glass is None or bool(held & set(gates.BREAK_GLASS_ROLES))
         now = records.current(session, env)
         running = now.release_id if now else None
-        verdicts = gates.decide(_gates(session, ctx, release, env, kind), break_glass)
+        verdicts = gates.decide(_gates(session, ctx, release, env, kind), break_glass if may_break else None)
+        if not may_break:  # refused and recorded: an attempt to bypass the gates is itself evidence
+            verdicts.insert(0, gates.Verdict(BREAK_GLASS, False, f"{ctx.actor} may not break glass: it needs the role "
+                                             f"{' or '.join(gates.BREAK_GLASS_ROLES)} (holds "
+                                             f"{', '.join(sorted(held)) or 'no role'})", {"roles": sorted(held)}))
         if running != expected:
             verdicts.insert(0, gates.Verdict("current", False, f"{env} now runs {running or 'nothing'}, not "
                                              f"{expected or 'nothing'} as when this {kind} was decided "
