@@ -178,6 +178,9 @@ def test_a_key_rotation_signed_by_the_previous_key_is_trusted(seeded: Seeded, cl
         rotated.close()
     report = audit_verify(cli, old.url, "--trust", str(public_path(old.key_file)))
     assert report["ok"] and report["keys"] == [old.key().id, new.id]
+    pinned_new = audit_verify(cli, old.url, "--trust", str(public_path(new_file)))  # the rotated key is no anchor
+    assert not pinned_new["ok"] and "after a key rotation, keep trusting the first key's public file" in \
+        pinned_new["problems"][0]["message"]
     assert cli("release", "verify", second, "--ledger", old.url).exit == 0
     refused = cli("keys", "init", "--ledger", old.url, "--key", str(tmp_path / "keys" / "third.key"), "--as", "alice")
     assert refused.exit == 2 and "cannot endorse itself" in refused.stderr, "a new key cannot sign its own entry"

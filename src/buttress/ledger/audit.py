@@ -405,7 +405,9 @@ def verify_proof(doc: Mapping[str, Any], trusted: Collection[str] | None) -> tup
     except (TypeError, ValueError) as exc:
         return False, f"the proof cannot be read: {exc}"
     if trusted is not None and key.id not in trusted:
-        return False, f"the checkpoint is signed by key {short(key.id)}, which is not a trusted key"
+        return False, (f"the checkpoint is signed by key {short(key.id)}, which is not a trusted key (if the ledger's "
+                       "key was rotated since the trusted one, verify the proof against the ledger, which follows the "
+                       "rotation: buttress audit verify-proof FILE -C PROJECT)")
     if key.id != cp.get("keyId", key.id):
         return False, "the checkpoint's key ID does not match its public key"
     if not key.verify(signature, checkpoint_note(origin, size, root, cp["at"])):

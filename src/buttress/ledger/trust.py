@@ -100,7 +100,9 @@ class KeyChain:
         root = self.announced[0]
         if self.anchor is not None and root.key.id != self.anchor:
             raise Untrusted(f"entry {root.seq} ({KEY_CREATED}) registers key {short(root.key.id)} as the log's first "
-                            f"key, which is not the trusted key {short(self.anchor)}", root.seq)
+                            f"key, which is not the trusted key {short(self.anchor)} (an anchor is the log's first key: "
+                            "after a key rotation, keep trusting the first key's public file, not the current one)",
+                            root.seq)
         if key_id != root.key.id:
             raise Untrusted(f"checkpoint {size} is signed by key {short(key_id)}, not by the log's first key "
                             f"{short(root.key.id)} (entry {root.seq})", root.seq)
