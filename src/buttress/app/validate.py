@@ -12,7 +12,7 @@ from pathlib import Path
 from buttress.errors import BlueprintError, Problem, UsageError
 from buttress.model.graph import Graph, build_graph
 from buttress.model.parse import Blueprint, load_blueprint
-from buttress.model.resolve import Environment, ResolvedModule, resolve
+from buttress.model.resolve import Environment, ResolvedModule, resolve, unprobed
 from buttress.model.suggest import did_you_mean
 
 
@@ -25,7 +25,7 @@ class Validated:
     graphs: dict[str, Graph]
 
     def warnings(self) -> list[Problem]:
-        """Things validate notes but check decides on: incompatible contracts and cycles."""
+        """Things validate notes but check decides on (incompatible contracts, cycles), and probes not rendered."""
         out: set[Problem] = set()
         for env_name, graph in self.graphs.items():
             env = self.environments[env_name]
@@ -37,6 +37,8 @@ class Validated:
                         f"outside the range {edge.range} (contract-compatible)"))
             for cycle in graph.cycles:
                 out.add(env.modules[cycle[0]].problem(("consumes",), "dependency cycle: " + " -> ".join(cycle)))
+            for module in env.modules.values():
+                out.update(unprobed(module))
         return sorted(out)
 
 

@@ -184,13 +184,19 @@ def required_fields(m: ResolvedModule) -> list[Problem]:
     if m.long_running and s.state is None and s.rollout and s.rollout.strategy == "blue-green" and not s.provides:
         problems.append(m.problem(("rollout", "strategy"), "blue-green switches a Service between versions; "
                                   "a module without interfaces needs canary or rolling"))
-    if m.long_running and not s.provides and s.probes is not None:
-        for kind in ("startup", "readiness", "liveness"):
-            probe = getattr(s.probes, kind)
-            if probe is not None and probe.port is None:
-                problems.append(m.problem(("probes", kind), f"a {s.kind} provides no interface to probe: give this "
-                                          "probe the port its health endpoint listens on (port: 8081)"))
     return problems + _name_length(m)
+
+
+def unprobed(m: ResolvedModule) -> list[Problem]:
+    """Warnings for probes a worker declares without a port (from a pattern written for services, say):
+    it provides no interface to probe by default, so they are not rendered."""
+    s = m.spec
+    if not (m.long_running and not s.provides and s.probes is not None):
+        return []
+    return [m.problem(("probes", kind), f"not rendered: a {s.kind} provides no interface to probe; give the probe "
+                                        "the port its health endpoint listens on (port: 8081)")
+            for kind in ("startup", "readiness", "liveness")
+            if getattr(s.probes, kind) is not None and getattr(s.probes, kind).port is None]
 
 
 def _name_limit(m: ResolvedModule) -> tuple[int, str] | None:
