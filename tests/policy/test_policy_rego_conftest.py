@@ -17,6 +17,7 @@ from buttress.app.validate import validate
 from buttress.policy import rego_batch
 from buttress.policy.findings import Finding
 from buttress.policy.rego import load_policies
+from buttress.policy.rego_rewrite import classic_sets
 from buttress.render.kubernetes import render_objects
 
 AT = dt.date(2026, 12, 1)
@@ -321,3 +322,20 @@ def test_classic_helper_sets_are_sets_and_mix_with_v1_files(tmp_path: Path) -> N
     [verdicts] = policies.evaluate("main", [deployment])
     assert sorted((v.rule, v.message) for v in verdicts) == [
         ("deny", "no team label"), ("deny", "untrusted image evil.io/app:1"), ("violation", "app has no cpu limit")]
+
+
+@pytest.mark.parametrize(("source", "rewritten"), [
+    ("pairs[k] = [k, v] {\n\tv := input.x[k]\n}\n", None),  # an object rule whose value ends in ]
+    ("f(x) = y {\n\ty := x\n}\n", None),
+    ("labels[k] := v if {\n\tv := input.l[k]\n}\n", None),
+    ("# deny[msg] {\n", None),
+    ("deny[msg] {\n\tmsg := `see:\nhint[x] {\n}`\n}\n", "deny contains msg if {\n\tmsg := `see:\nhint[x] {\n}`\n}\n"),
+    ("  services[name] {\n\tinput.m[name]\n}\n", "  services contains name if {\n\tinput.m[name]\n}\n"),
+    ('deny[{\n\t"msg": msg,\n}] {\n\tmsg := "x"\n}\n', 'deny contains {\n\t"msg": msg,\n} if {\n\tmsg := "x"\n}\n'),
+    ('deny[msg] { x := input.a[0]; msg := "a" }\n', 'deny contains msg if { x := input.a[0]; msg := "a" }\n'),
+])
+def test_only_classic_set_heads_are_rewritten(source: str, rewritten: str | None) -> None:
+    """Object rules, functions, v1 heads, comments and string contents stay; indented and multi-line set heads
+    are sets too."""
+    assert classic_sets(source) == (rewritten or source)
+    assert classic_sets(source).count("\n") == source.count("\n")  # line numbers kept

@@ -24,14 +24,52 @@ _TOKENS = re.compile(r'(?P<string>"(?:\\.|[^"\\\n])*")|(?P<raw>`[^`]*`)|(?P<comm
                      r"|(?P<input>(?<![\w.])input\b)")
 
 
-_CLASSIC_SET = re.compile(r"^(?P<name>[A-Za-z_]\w*)\[(?P<key>[^\n]+)\](?P<gap>[ \t]*)\{", re.MULTILINE)
-"""A rule head ``name[key] {`` at the start of a line: a partial set in OPA (an object rule has ``= value``,
-a v1 one ``if``)."""
+_HEAD_START = re.compile(r"^[ \t]*(?P<name>[A-Za-z_]\w*)\[", re.MULTILINE)
+_OPEN, _CLOSE = "[({", "])}"
+
+
+def _masked(source: str) -> str:
+    """``source`` with strings, raw strings and comments blanked (same length, line breaks kept)."""
+    def blank(m: re.Match[str]) -> str:
+        return m.group(0) if m.group("input") else re.sub(r"[^\n]", " ", m.group(0))
+    return _TOKENS.sub(blank, source)
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The index of the bracket closing the one at ``start`` in masked ``text``, or None."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in _OPEN:
+            depth += 1
+        elif text[i] in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
 
 
 def classic_sets(source: str) -> str:
-    """``source`` with each classic partial-set head written with ``contains`` and ``if``."""
-    return _CLASSIC_SET.sub(lambda m: f"{m['name']} contains {m['key']} if{m['gap']}{{", source)
+    """``source`` with each classic partial-set head (``name[key] {``, the key on one line or several, the
+    head at the start of a line) written with ``contains`` and ``if``. An object rule (``name[k] = v {``),
+    a v1 head (``if``) and anything inside strings or comments are left as they are."""
+    masked = _masked(source)
+    out, done = [], 0
+    for m in _HEAD_START.finditer(masked):
+        if m.start() < done:
+            continue
+        bracket = m.end() - 1
+        end = _closing(masked, bracket)
+        if end is None:
+            continue
+        after = end + 1
+        while after < len(masked) and masked[after] in " \t":
+            after += 1
+        if after >= len(masked) or masked[after] != "{":
+            continue  # = value, := value, if, contains: not a classic set head
+        out += [source[done:m.start("name")], f"{m['name']} contains {source[bracket + 1:end]} if",
+                source[end + 1:after]]
+        done = after
+    return "".join(out) + source[done:]
 
 
 def rewrite_input(source: str) -> str:
