@@ -222,11 +222,13 @@ def test_tables_edited_outside_buttress_fail_verification(seeded: Seeded, cli: C
     assert not report["ok"] and named in report["problems"][0]["message"], report["problems"]
 
 
-@pytest.mark.parametrize("column", ["findings", "policy", "envelope"])
+@pytest.mark.parametrize(("column", "value"), [
+    ("findings", "[]"), ("policy", "[]"), ("envelope", "[]"), ("policy", '{"prod": {}}'), ("policy", '{"prod": 5}'),
+    ("policy", '{"prod": {"enforcement": "mandatory", "promotion": 7}}')])
 def test_a_release_row_buttress_never_wrote_is_refused_not_a_traceback(seeded: Seeded, cli: Callable[..., Any],
-                                                                      column: str) -> None:
+                                                                      column: str, value: str) -> None:
     url, rid = _with_history(seeded)
-    sql(url, f"UPDATE releases SET {column} = '[]'")
+    sql(url, f"UPDATE releases SET {column} = :v", v=value)
     key = str(seeded[0]().key_file)
     commands = [["release", "verify", rid], ["promote", rid, "--to", "staging", "--as", "frank"]]
     if column == "policy":  # what an approval reads

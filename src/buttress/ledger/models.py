@@ -16,6 +16,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from buttress.errors import Tampered
 
+ENFORCEMENTS = ("advisory", "mandatory", "strict")
+
+
+def _objects(document: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    """Whether each of ``keys`` in ``document`` is an object or null."""
+    return all(isinstance(document.get(k), dict | None) for k in keys)
+
 
 def _document(row: str, text: str, what: str) -> dict[str, Any]:
     """A JSON object column's value, or ``Tampered`` naming the row."""
@@ -25,7 +32,7 @@ def _document(row: str, text: str, what: str) -> dict[str, Any]:
         value = None
     if not isinstance(value, dict):
         raise Tampered(f"{row}: its {what} is not what buttress wrote (edited outside buttress); "
-                       "buttress audit verify names what else changed")
+                       "the release's signature covers what it was")
     return value
 
 
@@ -131,15 +138,24 @@ class Release(Base):
     """JSON: per environment, the check findings at release time."""
 
     def policy_of(self) -> dict[str, Any]:
-        """``policy``, read (``Tampered`` unless an object)."""
-        return _document(f"release {self.id}", self.policy, "policy")
+        """``policy``, read (``Tampered`` unless it has the shape ``app.release.policy_of`` writes: per
+        environment an enforcement, a promotion object or null, and a list of waiver objects)."""
+        policy = _document(f"release {self.id}", self.policy, "policy")
+        for env in policy.values():
+            if not (isinstance(env, dict) and env.get("enforcement") in ENFORCEMENTS
+                    and isinstance(env.get("promotion"), dict | None)
+                    and _objects(env.get("promotion") or {}, ("approvals", "window"))
+                    and isinstance(env.get("waivers", []), list) and all(isinstance(w, dict) for w in env.get("waivers", []))):
+                raise Tampered(f"release {self.id}: its policy is not what buttress wrote (edited outside buttress); "
+                               "the release's signature covers what it was")
+        return policy
 
     def findings_of(self) -> dict[str, list[dict[str, Any]]]:
         """``findings``, read (``Tampered`` unless an object of lists)."""
         found = _document(f"release {self.id}", self.findings, "findings")
         if not all(isinstance(v, list) and all(isinstance(f, dict) for f in v) for v in found.values()):
             raise Tampered(f"release {self.id}: its findings are not what buttress wrote (edited outside buttress); "
-                           "buttress audit verify names what else changed")
+                           "the release's signature covers what they were")
         return found
 
     def envelope_of(self) -> dict[str, Any]:
