@@ -30,6 +30,15 @@ def test_schema_accepts_every_example_and_rejects_a_typo(cli: Callable[..., Run]
     doc = load_file(FRAUD / "blueprint.yaml").data
     doc["modules"]["scorer"]["scaling"]["replicas"]["maxx"] = 4
     assert any("maxx" in e.message for e in validator.iter_errors(doc))
+    partial = load_file(FRAUD / "blueprint.yaml").data  # overrides and defaults are partial modules
+    partial["environments"]["staging"]["overrides"] = {"scorer": {"provides": {"score-api": {"port": 9090}}}}
+    partial["defaults"]["provides"] = {"http": {"exposure": "internal"}}
+    assert not list(validator.iter_errors(partial))
+    partial["environments"]["staging"]["overrides"]["scorer"]["provides"]["score-api"]["prot"] = 1
+    assert any("prot" in e.message for e in validator.iter_errors(partial)), "still no unknown key"
+    partial["modules"]["scorer"]["provides"]["score-api"].pop("protocol")
+    assert any(list(e.absolute_path)[:3] == ["modules", "scorer", "provides"] for e in validator.iter_errors(partial)), \
+        "a module's interface needs its protocol"
     out = tmp_path / "s" / "pattern.json"
     assert cli("schema", "--kind", "pattern", "--out", out).exit == 0
     pattern_schema = json.loads(out.read_text())

@@ -22,10 +22,60 @@ class Kind(StrEnum):
 def json_schema(kind: Kind) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) for a blueprint or pattern file."""
     model = BlueprintSpec if kind is Kind.blueprint else PatternSpec
-    schema = model.model_json_schema(by_alias=True, mode="validation")
+    schema = _with_partial_modules(model.model_json_schema(by_alias=True, mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://buttress.dev/schema/v1/{kind.value}.json"
     schema["title"] = f"buttress {kind.value} v1"
+    return schema
+
+
+_PARTIAL = "Partial"
+
+
+def _refs(node: Any) -> set[str]:
+    """The ``$defs`` names a schema node refers to."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        own = {ref.removeprefix("#/$defs/")} if isinstance(ref, str) else set()
+        return own.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _loosened(node: Any, names: set[str]) -> Any:
+    """``node`` with no ``required`` keys, referring to the partial copies of ``names``."""
+    if isinstance(node, dict):
+        out = {k: _loosened(v, names) for k, v in node.items() if k != "required"}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.removeprefix("#/$defs/") in names:
+            out["$ref"] = f"#/$defs/{_PARTIAL}{ref.removeprefix('#/$defs/')}"
+        return out
+    if isinstance(node, list):
+        return [_loosened(v, names) for v in node]
+    return node
+
+
+def _with_partial_modules(schema: dict[str, Any]) -> dict[str, Any]:
+    """``defaults``, a pattern's ``defaults`` and environments' ``overrides`` are partial modules (nothing
+    required there, as ``spec.module.PartialModule`` validates them): they refer to a copy of the module
+    schema, and of every definition it reaches, without ``required``."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+    reach, todo = set(), ["ModuleSpec"]
+    while todo:
+        name = todo.pop()
+        if name in reach or name not in defs:
+            continue
+        reach.add(name)
+        todo += sorted(_refs(defs[name]))
+    for name in sorted(reach):
+        defs[f"{_PARTIAL}{name}"] = _loosened(defs[name], reach)
+    partial = {"$ref": f"#/$defs/{_PARTIAL}ModuleSpec"}
+    if "defaults" in schema.get("properties", {}):
+        schema["properties"]["defaults"] = {**schema["properties"]["defaults"], **partial}
+    overrides = defs.get("EnvironmentSpec", {}).get("properties", {}).get("overrides")
+    if overrides is not None:
+        overrides["additionalProperties"] = partial
     return schema
 
 
