@@ -109,6 +109,36 @@ def test_a_cron_run_fails_when_its_job_does_not_when_a_pod_does(rendered: dict[s
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_a_backup_or_cron_run_that_never_completed_alerts_after_its_rpo_or_gap(
+        rendered: dict[str, Path], promtool: Promtool, tmp_path: Path) -> None:
+    """BackupStale and CronJobMissedRun measure the age of the last success: with none on record they are
+    silent, so BackupNeverCompleted and CronJobNeverSucceeded fire once it has been missing that long."""
+    rules = yaml.safe_load((rendered["prod"] / "monitoring" / "rules.yaml").read_text())
+    alerts = {r["alert"]: r for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    backup, cron = alerts["BackupNeverCompleted"], alerts["CronJobNeverSucceeded"]
+    assert (backup["for"], cron["for"]) == ("1h", "30h"), "the RPO of 1h; the nightly run's gap and slack"
+    absent = ({"schedule": "fraud-prod-case-store"}, {"namespace": "fraud-prod", "cronjob": "retrain"})  # absent()'s
+    fired = [{"exp_labels": {**a["labels"], **extra}, "exp_annotations": a["annotations"]}
+             for a, extra in zip((backup, cron), absent, strict=True)]
+    other = [{"series": 'up{job="x"}', "values": "1x200"}]
+    success = [{"series": 'velero_backup_last_successful_timestamp{schedule="fraud-prod-case-store"}',
+                "values": "1x200"},
+               {"series": 'kube_cronjob_status_last_successful_time{namespace="fraud-prod",cronjob="retrain"}',
+                "values": "1x200"}]
+    cases = [("nothing on record", other, "75m", "BackupNeverCompleted", fired[:1]),
+             ("nothing on record, but not yet an RPO", other, "45m", "BackupNeverCompleted", []),
+             ("nothing on record", other, "31h", "CronJobNeverSucceeded", fired[1:]),
+             ("a success on record", other + success, "31h", "BackupNeverCompleted", []),
+             ("a success on record", other + success, "31h", "CronJobNeverSucceeded", [])]
+    (tmp_path / "rules.yaml").write_text((rendered["prod"] / "monitoring" / "rules.yaml").read_text())
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump({"rule_files": ["rules.yaml"], "evaluation_interval": "15m",
+        "tests": [{"name": name, "interval": "15m", "input_series": series,
+                   "alert_rule_test": [{"eval_time": at, "alertname": alert, "exp_alerts": expected}]}
+                  for name, series, at, alert, expected in cases]}))
+    result = promtool("test", "rules", tmp_path / "test.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_alerts_carry_identity_labels_and_runbook_links(rendered: dict[str, Path]) -> None:
     alerts = [r for g in _rules(rendered["prod"])["groups"] for r in g["rules"] if "alert" in r]
     names = {(r["labels"]["module"], r["alert"], r["labels"].get("slo")) for r in alerts}
@@ -196,7 +226,7 @@ def test_an_slo_reaching_a_cron_job_renders_no_sli_it_could_not_feed(fraud: Path
     rules = yaml.safe_load(render_monitoring(v.blueprint, v.environments["prod"], v.graphs["prod"])["monitoring/rules.yaml"])
     retrain = [r.get("alert") or r.get("record") for g in rules["groups"] if g["name"].endswith("/retrain")
                for r in g["rules"]]
-    assert retrain == ["CronJobMissedRun", "CronJobFailed"]
+    assert retrain == ["CronJobMissedRun", "CronJobNeverSucceeded", "CronJobFailed"]
     assert any(r.get("alert") == "SLOMetricsAbsent" for g in rules["groups"] if g["name"].endswith("/label-ingest")
                for r in g["rules"]), "a worker's SLO is still measured"
 

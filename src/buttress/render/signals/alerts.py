@@ -196,7 +196,8 @@ def _cron_alerts(scope: Scope) -> list[Alert]:
     gap = max_gap_seconds(schedule)
     limit = gap + max(900, gap // 4)
     base = {**scope.base_labels, "severity": "ticket"}
-    age = f"time() - max(kube_cronjob_status_last_successful_time{selector({'namespace': ns, 'cronjob': name})})"
+    last = f"kube_cronjob_status_last_successful_time{selector({'namespace': ns, 'cronjob': name})}"
+    age = f"time() - max({last})"
     return [
         Alert(name="CronJobMissedRun", anchor="cronjob-missed-run", module=name, severity="ticket",
               expr=f"{age} > {limit}", for_="5m", measure=age, threshold=limit,
@@ -206,6 +207,15 @@ def _cron_alerts(scope: Scope) -> list[Alert]:
               checks=(f"`kubectl -n {ns} get cronjob {name}`: is it suspended, and when was it last scheduled?",
                       f"`kubectl -n {ns} get jobs --sort-by=.metadata.creationTimestamp`: did runs start and fail?",
                       f"Are its dependencies reachable ({scope.dependencies})?")),
+        Alert(name="CronJobNeverSucceeded", anchor="cronjob-never-succeeded", module=name, severity="ticket",
+              expr=f"absent({last})", for_=human(limit), labels=base,
+              summary=f"{name}: no successful run on record for {human(limit)} in {scope.env.name}",
+              description=(f"{name} runs on '{schedule}' but kube-state-metrics has reported no successful run for "
+                           f"{human(limit)}: it never succeeded since it was created (CronJobMissedRun cannot tell, "
+                           "having no last run to measure), or its metrics are not scraped."),
+              checks=(f"`kubectl -n {ns} get cronjob {name}`: is it suspended, or its schedule never reached?",
+                      f"`kubectl -n {ns} get jobs --sort-by=.metadata.creationTimestamp`: did runs start and fail?",
+                      "Is kube-state-metrics up and scraped (`up{job=\"kube-state-metrics\"}`)?")),
         Alert(name="CronJobFailed", anchor="cronjob-failed", module=name, severity="ticket",
               expr=(f"sum(kube_job_failed{selector({'namespace': ns, 'condition': 'true'}, {'job_name': f'{name}-[0-9]+'})})"
                     " > 0"),
@@ -219,14 +229,25 @@ def _cron_alerts(scope: Scope) -> list[Alert]:
     ]
 
 
-def _backup_alert(scope: Scope) -> Alert | None:
+def _backup_alerts(scope: Scope) -> list[Alert]:
     state = scope.module.spec.state
     if state is None or state.backup is None or state.backup.rpo is None:
-        return None
+        return []
     rpo = state.backup.rpo
     schedule = backup_schedule_name(scope.env, scope.module.name)
-    age = f"time() - max(velero_backup_last_successful_timestamp{{schedule={quote(schedule)}}})"
-    return Alert(
+    last = f"velero_backup_last_successful_timestamp{{schedule={quote(schedule)}}}"
+    age = f"time() - max({last})"
+    never = Alert(
+        name="BackupNeverCompleted", anchor="backup-never-completed", module=scope.module.name, severity="page",
+        expr=f"absent({last})", for_=rpo.prometheus, labels={**scope.base_labels, "severity": "page"},
+        summary=f"{scope.module.name}: no completed backup on record for the RPO of {rpo} in {scope.env.name}",
+        description=(f"The Velero schedule {schedule} has no successful backup on record for {rpo}: it never "
+                     "completed one since it was created (BackupStale cannot tell, having no last backup to "
+                     "measure), or Velero's metrics are not scraped. A restore would find nothing."),
+        checks=(f"`velero schedule describe {schedule}` and `velero backup get`: did every backup fail?",
+                "Is Velero running and scraped, and its object store reachable and not out of quota?",
+                f"Take a backup now: `velero backup create --from-schedule {schedule}`."))
+    return [Alert(
         name="BackupStale", anchor="backup-stale", module=scope.module.name, severity="page",
         expr=f"{age} > {round(rpo.seconds)}", for_="5m",
         measure=age, threshold=round(rpo.seconds), labels={**scope.base_labels, "severity": "page"},
@@ -235,7 +256,7 @@ def _backup_alert(scope: Scope) -> Alert | None:
                      f"objective ({rpo}); data written since then would be lost in a restore."),
         checks=(f"`velero schedule describe {schedule}` and `velero backup get`: did the last backups fail?",
                 "Is the volume snapshot provider or object store reachable and not out of quota?",
-                f"Take a backup now: `velero backup create --from-schedule {schedule}`."))
+                f"Take a backup now: `velero backup create --from-schedule {schedule}`.")), never]
 
 
 def backup_schedule_name(env: Environment, module: str) -> str:
@@ -270,6 +291,4 @@ def _kind_alerts(scope: Scope) -> list[Alert]:
         out += [backlog] if backlog else []
     if module.kind == "cronjob" and module.spec.schedule is not None:
         out += _cron_alerts(scope)
-    backup = _backup_alert(scope)
-    out += [backup] if backup else []
-    return out
+    return out + _backup_alerts(scope)
