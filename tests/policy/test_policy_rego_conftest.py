@@ -14,6 +14,7 @@ from tests.conftest import edit
 
 from buttress.app.check import check
 from buttress.app.validate import validate
+from buttress.errors import BlueprintError
 from buttress.policy import rego_batch
 from buttress.policy.findings import Finding
 from buttress.policy.rego import load_policies
@@ -339,3 +340,29 @@ def test_only_classic_set_heads_are_rewritten(source: str, rewritten: str | None
     are sets too."""
     assert classic_sets(source) == (rewritten or source)
     assert classic_sets(source).count("\n") == source.count("\n")  # line numbers kept
+
+
+def test_an_rfc3339_time_in_utc_parses_as_in_opa(tmp_path: Path) -> None:
+    """rego-cpp's time.parse_rfc3339_ns is undefined for "...Z": the rule would never fire without the rewrite."""
+    (tmp_path / "t.rego").write_text('package main\n\nimport rego.v1\n\nwarn contains msg if {\n'
+                                     '\tt := time.parse_rfc3339_ns(input.metadata.annotations.expires)\n'
+                                     '\tt < time.parse_rfc3339_ns("2027-01-01T00:00:00+00:00")\n'
+                                     '\tmsg := "expires in 2026"\n}\n')
+    policies = load_policies([(tmp_path, "p")])
+    assert policies is not None
+    objects = [{"kind": "Deployment", "metadata": {"name": n, "annotations": {"expires": at}}}
+               for n, at in (("z", "2026-12-01T00:00:00Z"), ("offset", "2026-12-01T01:00:00+01:00"),
+                             ("later", "2027-06-01T00:00:00Z"))]
+    assert [[v.message for v in found] for found in policies.evaluate("main", objects)] == [
+        ["expires in 2026"], ["expires in 2026"], []]
+
+
+def test_a_builtin_the_engine_cannot_evaluate_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "n.rego").write_text('package blueprint\n\nimport rego.v1\n\n'
+                                     'deny_egress contains msg if {\n\tsome c in input.environment.cidrs\n'
+                                     '\tnet.cidr_contains("0.0.0.0/0", c)\n\tmsg := "open egress"\n}\n')
+    with pytest.raises(BlueprintError) as info:
+        load_policies([(tmp_path, "p")])
+    [problem] = info.value.problems
+    assert (problem.file, problem.line, problem.column) == ("p/n.rego", 7, 2)
+    assert "net.cidr_contains is not available in the Rego engine" in problem.message

@@ -45,7 +45,7 @@ from buttress.policy.rego_batch import (
     evaluate_here,
     rule_severity,
 )
-from buttress.policy.rego_rewrite import classic_sets
+from buttress.policy.rego_rewrite import classic_sets, unsupported_calls, utc_times
 from buttress.policy.rego_scope import Node, Rule, conflicts_possible, member_local, projection, rules_of
 from buttress.secrets import redact_text
 
@@ -56,7 +56,7 @@ _PLAIN_PACKAGE = re.compile(r"^\s*package\s+[A-Za-z_][\w.]*[ \t]*(?:#[^\n]*)?$",
 _UNKNOWN_FUNCTION = re.compile(r"Function not found: ([A-Za-z_][\w.]*)")
 """rego-cpp's message for a call of a function that is neither a built-in nor defined."""
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn|test)_?\w*)\b", re.MULTILINE)
-SCOPE_VERSION = "3"
+SCOPE_VERSION = "4"
 """Bumped when ``rego_scope`` changes what it keeps of an input: part of every verdict's cache key."""
 SPLIT_KEY, SPLIT_SIZE = "modules", 50
 """A ``package blueprint`` input whose rules read its modules one at a time (``rego_scope.member_local``)
@@ -158,7 +158,7 @@ def read_policy_files(folders: list[tuple[Path, str]], *, tests: bool) -> list[R
     for folder, display in folders:
         for path in policy_paths(folder, tests=tests):
             raw = path.read_bytes()
-            source = classic_sets(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+            source = utc_times(classic_sets(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")))
             shown = display if path == folder else str(Path(display) / path.relative_to(folder))
             m = _PACKAGE.search(source)
             if m is None:
@@ -463,9 +463,22 @@ def load_policies(folders: list[tuple[Path, str]], *, tests: bool = False) -> Po
     policy = PolicySet(files, hasher.hexdigest())
     _interpreter(files)  # compile now: syntax errors surface before any evaluation
     misspelt = [_misspelt_package(f) for f in files]
-    if any(misspelt):
-        raise BlueprintError([p for p in misspelt if p is not None])
+    refused = [p for p in misspelt if p is not None] + [p for f in files for p in _unsupported(f)]
+    if refused:
+        raise BlueprintError(refused)
     return policy
+
+
+def _unsupported(f: RegoFile) -> list[Problem]:
+    """A call of a built-in the engine cannot evaluate (``rego_rewrite.UNSUPPORTED``), located."""
+    out = []
+    for name, offset in unsupported_calls(f.source):
+        line = f.source.count("\n", 0, offset) + 1
+        column = offset - f.source.rfind("\n", 0, offset)
+        out.append(Problem(f.display, line, column, f"Rego: {name} is not available in the Rego engine buttress runs "
+                                                    "(rego-cpp, through regopy): it would be undefined, and this rule "
+                                                    "would never fire"))
+    return out
 
 
 def _misspelt_package(f: RegoFile) -> Problem | None:

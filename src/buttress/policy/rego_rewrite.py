@@ -6,6 +6,13 @@
 file mixing the two styles conflicts. Such heads are written as ``images contains img if { ... }``, what
 they mean in OPA (line numbers kept). Applied to every policy file ``policy.rego`` reads.
 
+``utc_times``: rego-cpp's ``time.parse_rfc3339_ns`` is undefined for a time ending in ``Z`` (it parses
+``+00:00``), so its argument goes through ``regex.replace(..., "[Zz]$", "+00:00")``, the same instant.
+
+``unsupported_calls``: built-ins rego-cpp evaluates to undefined whatever their arguments (the
+``net.cidr_*`` family) or that a hermetic check must not call (``http.send``, DNS lookups): a rule
+using one would never fire, silently, so ``policy.rego`` refuses them, located.
+
 ``rewrite_input``: ``input`` becomes a data document, for unit tests.
 
 regopy 1.5.2 crashes the process when a rule that calls a built-in (``sprintf``, ``concat``, ...)
@@ -70,6 +77,32 @@ def classic_sets(source: str) -> str:
                 source[end + 1:after]]
         done = after
     return "".join(out) + source[done:]
+
+
+_RFC3339 = re.compile(r"(?<![\w.])time\.parse_rfc3339_ns[ \t]*\(")
+
+
+def utc_times(source: str) -> str:
+    """``source`` with each ``time.parse_rfc3339_ns(arg)`` reading ``Z`` as ``+00:00``."""
+    masked = _masked(source)
+    out, done = [], 0
+    for m in _RFC3339.finditer(masked):
+        end = _closing(masked, m.end() - 1)
+        if end is None or m.start() < done:
+            continue
+        out += [source[done:m.end()], "regex.replace(", source[m.end():end], ', "[Zz]$", "+00:00")']
+        done = end
+    return "".join(out) + source[done:]
+
+
+UNSUPPORTED = ("net.cidr_contains", "net.cidr_contains_matches", "net.cidr_expand", "net.cidr_intersects",
+               "net.cidr_is_valid", "net.cidr_merge", "net.lookup_ip_addr", "http.send")
+_UNSUPPORTED_CALL = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in UNSUPPORTED) + r")[ \t]*\(")
+
+
+def unsupported_calls(source: str) -> list[tuple[str, int]]:
+    """Each call of an ``UNSUPPORTED`` built-in outside strings and comments: (name, offset)."""
+    return [(m.group(1), m.start()) for m in _UNSUPPORTED_CALL.finditer(_masked(source))]
 
 
 def rewrite_input(source: str) -> str:
