@@ -30,7 +30,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a private key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
         ("a JSON web token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
         ("a URL with a password", r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
-        ("a password assignment", r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key)\s*[=:]\s*\S{6,}"),
+        # NAME=value where the name ends in a word naming a secret (REGISTRY_PASSWORD=...); not ``secrets: ...``
+        # or ``tokenizer: ...`` (other words), nor a reference such as ``vault://...``
+        ("a password assignment", r"(?i)\b(?:\w*[_-])?(password|passwd|pwd|secret|token|api[_-]?key|credentials?)"
+                                  r"\s*[=:]\s*(?![\w+.-]*://)\S{6,}"),
     )
 )
 
@@ -92,10 +95,6 @@ def redact(message: str) -> str:
 REDACTED = "<redacted>"
 
 
-_ASSIGNED = re.compile(r"(?i)\b(?:\w*[_-])?(password|passwd|pwd|secret|token|api[_-]?key|credentials?)"
-                       r"\s*[=:]\s*(?![\w+.-]*://)\S{6,}")
-"""``NAME=value`` in free text where the name ends in a word that names a secret (``REGISTRY_PASSWORD=...``);
-not ``secrets: ...`` or ``tokenizer: ...`` (other words), nor a reference such as ``vault://...``."""
 _RANDOM_WORD = re.compile(r"[A-Za-z0-9+=]{24,}")
 """A long run without separators: free text's names (``Job/backfill-0e9ec367``, ``rbac.authorization.k8s.io``)
 have separators; random tokens have none."""
@@ -107,7 +106,6 @@ def redact_text(text: str) -> str:
     a long random-looking run of letters and digits. URLs, ticket links, object names and paths stay."""
     for _, pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
-    text = _ASSIGNED.sub(REDACTED, text)
     return _RANDOM_WORD.sub(lambda m: REDACTED if _random_looking(m.group(0)) else m.group(0), text)
 
 

@@ -76,6 +76,10 @@ class RegoFile:
     sha256: str = ""
     """The digest of the file's exact bytes."""
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of ``offset`` in the source."""
+        return self.source.count("\n", 0, offset) + 1, offset - self.source.rfind("\n", 0, offset)
+
     def line_of(self, rule: str) -> int:
         """The line where ``rule`` is first defined (1 if not found)."""
         m = re.search(rf"^{re.escape(rule)}\b", self.source, re.MULTILINE)
@@ -412,9 +416,7 @@ class PolicySet:
             for f in mine:
                 found = call.search(f.source)
                 if found:
-                    line = f.source.count("\n", 0, found.start()) + 1
-                    column = found.start() - f.source.rfind("\n", 0, found.start())
-                    return Problem(f.display, line, column, f"Rego: unknown function {unknown.group(1)}: neither a "
+                    return Problem(f.display, *f.position(found.start()), f"Rego: unknown function {unknown.group(1)}: neither a "
                                                             "built-in nor a function the policies define")
         interp = _interpreter(self.files)
         interp.set_input(regopy.Input(value))
@@ -473,9 +475,7 @@ def _unsupported(f: RegoFile) -> list[Problem]:
     """A call of a built-in the engine cannot evaluate (``rego_rewrite.UNSUPPORTED``), located."""
     out = []
     for name, offset in unsupported_calls(f.source):
-        line = f.source.count("\n", 0, offset) + 1
-        column = offset - f.source.rfind("\n", 0, offset)
-        out.append(Problem(f.display, line, column, f"Rego: {name} is not available in the Rego engine buttress runs "
+        out.append(Problem(f.display, *f.position(offset), f"Rego: {name} is not available in the Rego engine buttress runs "
                                                     "(rego-cpp, through regopy): it would be undefined, and this rule "
                                                     "would never fire"))
     return out
@@ -491,7 +491,6 @@ def _misspelt_package(f: RegoFile) -> Problem | None:
     if hint is None:
         return None
     m = _PACKAGE.search(f.source)
-    line = f.source.count("\n", 0, m.start(1)) + 1 if m else 1
-    column = m.start(1) - f.source.rfind("\n", 0, m.start(1)) if m else 1
-    return Problem(f.display, line, column, f"Rego: package {f.package} is neither blueprint nor main, so its rules "
-                                            f"never run; did you mean {hint!r}?")
+    where = f.position(m.start(1)) if m else (1, 1)
+    return Problem(f.display, *where, f"Rego: package {f.package} is neither blueprint nor main, so its rules never "
+                                      f"run; did you mean {hint!r}?")
