@@ -9,6 +9,7 @@ compares them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
@@ -19,19 +20,30 @@ from buttress.errors import Tampered
 ENFORCEMENTS = ("advisory", "mandatory", "strict")
 
 
-def _objects(document: dict[str, Any], keys: tuple[str, ...]) -> bool:
-    """Whether each of ``keys`` in ``document`` is an object or null."""
-    return all(isinstance(document.get(k), dict | None) for k in keys)
+def _policy_shape(policy: dict[str, Any]) -> bool:
+    """Per environment: an enforcement, a promotion object (its approvals and window objects) or null, and a
+    list of waiver objects, as ``app.release.policy_of`` writes it."""
+    def env_shape(env: Any) -> bool:
+        promotion, waivers = (env.get("promotion"), env.get("waivers", [])) if isinstance(env, dict) else (0, 0)
+        return (isinstance(env, dict) and env.get("enforcement") in ENFORCEMENTS and isinstance(promotion, dict | None)
+                and all(isinstance((promotion or {}).get(k), dict | None) for k in ("approvals", "window"))
+                and isinstance(waivers, list) and all(isinstance(w, dict) for w in waivers))
+    return all(env_shape(env) for env in policy.values())
 
 
-def _document(row: str, text: str, what: str) -> dict[str, Any]:
-    """A JSON object column's value, or ``Tampered`` naming the row."""
+def _findings_shape(findings: dict[str, Any]) -> bool:
+    """Per environment, a list of finding objects."""
+    return all(isinstance(v, list) and all(isinstance(f, dict) for f in v) for v in findings.values())
+
+
+def _document(row: str, text: str, what: str, shape: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
+    """A JSON object column's value, or ``Tampered`` naming the row when it is none or not of ``shape``."""
     try:
         value = json.loads(text)
     except (TypeError, ValueError):
         value = None
-    if not isinstance(value, dict):
-        raise Tampered(f"{row}: its {what} is not what buttress wrote (edited outside buttress); "
+    if not (isinstance(value, dict) and shape(value)):
+        raise Tampered(f"{row}: its {what} column is not what buttress wrote (edited outside buttress); "
                        "the release's signature covers what it was")
     return value
 
@@ -140,23 +152,11 @@ class Release(Base):
     def policy_of(self) -> dict[str, Any]:
         """``policy``, read (``Tampered`` unless it has the shape ``app.release.policy_of`` writes: per
         environment an enforcement, a promotion object or null, and a list of waiver objects)."""
-        policy = _document(f"release {self.id}", self.policy, "policy")
-        for env in policy.values():
-            if not (isinstance(env, dict) and env.get("enforcement") in ENFORCEMENTS
-                    and isinstance(env.get("promotion"), dict | None)
-                    and _objects(env.get("promotion") or {}, ("approvals", "window"))
-                    and isinstance(env.get("waivers", []), list) and all(isinstance(w, dict) for w in env.get("waivers", []))):
-                raise Tampered(f"release {self.id}: its policy is not what buttress wrote (edited outside buttress); "
-                               "the release's signature covers what it was")
-        return policy
+        return _document(f"release {self.id}", self.policy, "policy", _policy_shape)
 
     def findings_of(self) -> dict[str, list[dict[str, Any]]]:
         """``findings``, read (``Tampered`` unless an object of lists)."""
-        found = _document(f"release {self.id}", self.findings, "findings")
-        if not all(isinstance(v, list) and all(isinstance(f, dict) for f in v) for v in found.values()):
-            raise Tampered(f"release {self.id}: its findings are not what buttress wrote (edited outside buttress); "
-                           "the release's signature covers what they were")
-        return found
+        return _document(f"release {self.id}", self.findings, "findings", _findings_shape)
 
     def envelope_of(self) -> dict[str, Any]:
         """``envelope``, read (``Tampered`` unless an object)."""
