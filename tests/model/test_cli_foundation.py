@@ -64,7 +64,7 @@ def test_graph_formats(cli: Callable[..., Run], fmt: str) -> None:
     elif fmt == "dot":
         assert run.stdout.startswith('digraph "prod"') and '"scorer" -> "features" [label="feature-api ^1.4"]' in run.stdout
     else:
-        assert run.stdout.startswith("flowchart LR") and "scorer -->|feature-api ^1.4| features" in run.stdout
+        assert run.stdout.startswith("flowchart LR") and "scorer -->|\"feature-api ^1.4\"| features" in run.stdout
 
 
 def test_a_module_named_like_a_mermaid_keyword_gets_an_id_of_its_own(cli: Callable[..., Run], fraud: Path) -> None:

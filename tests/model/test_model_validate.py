@@ -75,7 +75,7 @@ def test_override_errors_point_into_the_override(fraud: Path) -> None:
     edit(fraud / "blueprint.yaml", "scaling: {replicas: {min: 1, max: 2}}\n      features:",
          "scaling: {replicas: {min: one, max: 2}}\n      features:")
     [message] = problems(fraud)
-    assert ":135:35: error: Input should be a valid integer" in message
+    assert ":135:35: error: expected a whole number, got text" in message
     assert message.endswith("(at environments.dev.overrides.scorer.scaling.replicas.min)")
 
 

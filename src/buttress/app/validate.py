@@ -12,7 +12,7 @@ from pathlib import Path
 from buttress.errors import BlueprintError, Problem, UsageError
 from buttress.model.graph import Graph, build_graph
 from buttress.model.parse import Blueprint, load_blueprint
-from buttress.model.resolve import Environment, ResolvedModule, resolve, unprobed
+from buttress.model.resolve import Environment, ResolvedModule, resolve, unrendered
 from buttress.model.suggest import did_you_mean
 
 
@@ -38,7 +38,7 @@ class Validated:
             for cycle in graph.cycles:
                 out.add(env.modules[cycle[0]].problem(("consumes",), "dependency cycle: " + " -> ".join(cycle)))
             for module in env.modules.values():
-                out.update(unprobed(module))
+                out.update(unrendered(module))
         return sorted(out)
 
 
@@ -76,7 +76,7 @@ def _validate(path: Path | str, environments: list[str] | None) -> Validated:
             envs[name] = resolve(bp, name, memo)
             graphs[name] = build_graph(bp, envs[name])
         except BlueprintError as exc:
-            problems += exc.problems
+            problems += [p for p in exc.problems if p not in problems]  # a module's own mistake, once
     if problems:
         raise BlueprintError(problems)
     return Validated(bp, envs, graphs)

@@ -43,10 +43,6 @@ def _calls(env: Environment, scenario: str, bp: Blueprint) -> tuple[dict[str, di
         out: dict[str, float] = {}
         cap = module.spec.capacity
         for target, per_request in (cap.calls or {}).items() if cap else ():
-            if per_request < 0:
-                problems.append(module.problem(("capacity", "calls", target),
-                                               f"calls per request must not be negative (got {per_request:g})"))
-                continue
             if target in bp.spec.externals:
                 continue
             mod, iface = _split(target)

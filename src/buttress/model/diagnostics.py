@@ -94,6 +94,8 @@ def problems_from(
             key_error = True
         elif kind == "missing":
             message = f"missing required key {str(loc[-1])!r}"
+        elif kind in _READABLE:
+            message = _READABLE[kind](err.get("ctx") or {}, _value_at(data, path) if path == loc else _ABSENT)
         elif kind == "literal_error":
             given = _value_at(data, path)
             choices = re.findall(r"'([^']*)'", err["msg"])
@@ -104,6 +106,54 @@ def problems_from(
         mark = locate((*prefix, *path), key_error)
         problems.append(Problem(mark.file, mark.line, mark.column, message, format_keypath((*prefix, *path))))
     return problems
+
+
+_ABSENT = object()
+"""The value pydantic judged is not in the document as written (a default, a derived value)."""
+
+
+def _given(value: Any) -> str:
+    """What a YAML value is, in the words of the language (for "expected X, got Y")."""
+    if value is _ABSENT:
+        return ""
+    if value is None:
+        return ", got an empty value"
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}
+    return f", got {names.get(type(value), 'a value')}"
+
+
+def _number(value: Any) -> str:
+    """A bound as a user writes it: ``0``, not ``0.0``; ``1000000``, not ``1e+06``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_READABLE: dict[str, Callable[[dict[str, Any], Any], str]] = {
+    "greater_than_equal": lambda ctx, _: f"must be at least {_number(ctx.get('ge'))}",
+    "greater_than": lambda ctx, _: f"must be more than {_number(ctx.get('gt'))}",
+    "less_than_equal": lambda ctx, _: f"must be at most {_number(ctx.get('le'))}",
+    "less_than": lambda ctx, _: f"must be less than {_number(ctx.get('lt'))}",
+    "finite_number": lambda ctx, _: "must be a finite number",
+    "dict_type": lambda ctx, given: f"expected a mapping (key: value){_given(given)}",
+    "model_type": lambda ctx, given: f"expected a mapping (key: value){_given(given)}",
+    "model_attributes_type": lambda ctx, given: f"expected a mapping (key: value){_given(given)}",
+    "list_type": lambda ctx, given: f"expected a list{_given(given)}",
+    "string_type": lambda ctx, given: f"expected text{_given(given)}"
+    + ("; quote it" if isinstance(given, (int, float)) and not isinstance(given, bool) else ""),
+    "int_type": lambda ctx, given: f"expected a whole number{_given(given)}",
+    "int_parsing": lambda ctx, given: f"expected a whole number{_given(given)}",
+    "int_from_float": lambda ctx, given: f"expected a whole number{_given(given)}",
+    "float_type": lambda ctx, given: f"expected a number{_given(given)}",
+    "float_parsing": lambda ctx, given: f"expected a number{_given(given)}",
+    "bool_type": lambda ctx, given: f"expected true or false{_given(given)}",
+    "bool_parsing": lambda ctx, given: f"expected true or false{_given(given)}",
+    "string_too_short": lambda ctx, _: "must not be empty" if ctx.get("min_length") == 1
+    else f"must be at least {ctx.get('min_length')} characters",
+    "too_short": lambda ctx, _: "must not be empty" if ctx.get("min_length") == 1
+    else f"must hold at least {ctx.get('min_length')} items",
+}
+"""Pydantic's error types, as messages in the blueprint language's words (no Python class names)."""
 
 
 def _misspelt_keys(errors: Any, data: Any, root: type[BaseModel]) -> set[tuple[KeyPath, str]]:

@@ -200,7 +200,9 @@ def build_graph(bp: Blueprint, env: Environment) -> Graph:
 
 def reference(ref: str, externals: Collection[str], provided: Provided) -> Reference | str:
     """Resolve one ``consumes`` entry against the externals and the modules' interfaces, or say what is wrong."""
-    target_part, _, range_text = ref.partition("@")
+    target_part, at, range_text = ref.partition("@")
+    if at and not range_text.strip():
+        return f"{ref!r} has no version range after '@': give one such as @^1.4, or leave out the '@'"
     target, dot, iface = target_part.strip().partition(".")
     if not dot:
         if target in externals:

@@ -167,6 +167,10 @@ def _load_patterns(raw: Raw, doc: Document, folder: Path) -> tuple[dict[str, Pat
             continue
         pspec, pproblems = validate_model(PatternSpec, pdoc)
         problems += pproblems
+        defaults = pdoc.data.get("defaults") if isinstance(pdoc.data, dict) else None
+        if isinstance(defaults, dict) and "extends" in defaults:
+            problems.append(pdoc.problem(("defaults", "extends"), "a pattern cannot extend another pattern: "
+                                         "give the module one pattern and its own keys", key=True))
         if pspec is not None:
             patterns[name] = Pattern(name, pspec, pdoc)
     return patterns, problems
@@ -200,11 +204,15 @@ def _check_names(raw: Raw, doc: Document) -> list[Problem]:
         overrides = Raw(env, EnvironmentSpec).section("overrides") if isinstance(env, dict) else None
         if overrides is None or modules is None:
             continue
-        for target in overrides:
+        for target, override in overrides.items():
             if target not in modules:
                 problems.append(doc.problem(("environments", env_name, "overrides", target),
                                             f"override names module {target!r}, which does not exist"
                                             + did_you_mean(target, modules), key=True))
+            if isinstance(override, dict) and "extends" in override:
+                problems.append(doc.problem(("environments", env_name, "overrides", target, "extends"),
+                                            "extends cannot be overridden: a module has the same pattern in every "
+                                            "environment (override the keys that differ instead)", key=True))
     return problems + _check_promotions(envs, doc) + _check_scenario_environments(sections["scenarios"] or {}, envs, doc)
 
 

@@ -52,14 +52,15 @@ class ResolvedModule:
     def locate(self, *path: str | int) -> Mark:
         """Where the value at ``path`` (inside the module) was written; falls back to its parents."""
         probe: KeyPath = path
-        while True:
+        while probe:
             for layer in self.layers:
                 full = (*layer.prefix, *probe)
                 if layer.document.has(full) or layer.document.key_marks.get(full):
                     return layer.document.locate(full)
-            if not probe:
-                return self.layers[-1].document.locate(self.layers[-1].prefix)
             probe = probe[:-1]
+        # the module as a whole: where it is declared, not an environment's override of some of its keys
+        own = next((layer for layer in self.layers if layer.prefix == ("modules", self.name)), self.layers[-1])
+        return own.document.locate(own.prefix)
 
     def problem(self, path: KeyPath, message: str) -> Problem:
         """A problem about ``path`` inside this module."""
@@ -184,19 +185,28 @@ def required_fields(m: ResolvedModule) -> list[Problem]:
     if m.long_running and s.state is None and s.rollout and s.rollout.strategy == "blue-green" and not s.provides:
         problems.append(m.problem(("rollout", "strategy"), "blue-green switches a Service between versions; "
                                   "a module without interfaces needs canary or rolling"))
+    for variable in sorted(set(s.env or {}) & set(s.secrets or {})):
+        problems.append(m.problem(("secrets", variable), f"{variable} is set in both env and secrets; a container "
+                                  "has one value per variable: keep it in one of them"))
     return problems + _name_length(m)
 
 
-def unprobed(m: ResolvedModule) -> list[Problem]:
-    """Warnings for probes a worker declares without a port (from a pattern written for services, say):
-    it provides no interface to probe by default, so they are not rendered."""
+def unrendered(m: ResolvedModule) -> list[Problem]:
+    """Warnings for what a module declares that its kind does not render: probes a worker declares without a
+    port (from a pattern written for services, say: it has no interface to probe by default), and a canary or
+    blue-green rollout of a stateful module (a StatefulSet updates its pods in order, one at a time)."""
     s = m.spec
-    if not (m.long_running and not s.provides and s.probes is not None):
-        return []
-    return [m.problem(("probes", kind), f"not rendered: a {s.kind} provides no interface to probe; give the probe "
-                                        "the port its health endpoint listens on (port: 8081)")
-            for kind in ("startup", "readiness", "liveness")
-            if getattr(s.probes, kind) is not None and getattr(s.probes, kind).port is None]
+    out = []
+    if m.long_running and not s.provides and s.probes is not None:
+        out += [m.problem(("probes", kind), f"not rendered: a {s.kind} provides no interface to probe; give the probe "
+                                            "the port its health endpoint listens on (port: 8081)")
+                for kind in ("startup", "readiness", "liveness")
+                if getattr(s.probes, kind) is not None and getattr(s.probes, kind).port is None]
+    if m.long_running and s.state is not None and s.rollout and s.rollout.strategy in ("canary", "blue-green"):
+        out.append(m.problem(("rollout", "strategy"), f"not rendered: a stateful module runs as a StatefulSet, which "
+                                                      f"updates its pods one at a time; {s.rollout.strategy} applies "
+                                                      "to stateless modules"))
+    return out
 
 
 def _name_limit(m: ResolvedModule) -> tuple[int, str] | None:

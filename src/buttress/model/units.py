@@ -51,7 +51,7 @@ class _Text:
         if not isinstance(value, str):
             if not cls.accepts_numbers:
                 raise ValueError(f"expected {cls.pattern_hint}; quote it if it is meant as text")
-            value = format(value, "g") if isinstance(value, float) else str(value)
+            value = _number_text(value)
         return _parse_cached(cls, value.strip())  # type: ignore[arg-type, return-value]
 
     @classmethod
@@ -75,6 +75,13 @@ class _Text:
         return f"{type(self).__name__}({self.text!r})"
 
 
+def _number_text(value: int | float) -> str:
+    """A YAML number as text: a whole float as its integer (``5e8`` -> ``500000000``), else ``%g``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    return format(value, "g") if isinstance(value, float) else str(value)
+
+
 @lru_cache(maxsize=8192)
 def _parse_cached(cls: type[_Text], text: str) -> _Text:
     """Values repeat across modules and environments; parsed values are immutable, so share them."""
@@ -84,7 +91,10 @@ def _parse_cached(cls: type[_Text], text: str) -> _Text:
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1), "k": Decimal(10**3),
             "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12), "P": Decimal(10**15), "E": Decimal(10**18)}
-_QUANTITY = re.compile(r"([+]?[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?")
+_QUANTITY = re.compile(r"([+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|([eE][+-]?[0-9]+))?")
+"""Kubernetes' quantity grammar: a number, then a binary or decimal SI suffix or a decimal exponent."""
+_QUANTITY_MAX = Decimal(2**63 - 1)
+"""The largest quantity Kubernetes holds (an int64 of base units)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -94,7 +104,8 @@ class Quantity(_Text):
     text: str
     amount: Decimal
     pattern_hint: ClassVar[str] = "a Kubernetes quantity such as 250m, 1.5, 512Mi or 2Gi"
-    json_pattern: ClassVar[str | None] = r"^([+]?[0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$"
+    json_pattern: ClassVar[str | None] = (r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+                                          r"(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$")
     accepts_numbers: ClassVar[bool] = True
 
     @classmethod
@@ -102,12 +113,20 @@ class Quantity(_Text):
         m = _QUANTITY.fullmatch(text)
         if not m:
             raise ValueError(f"{text!r} is not {cls.pattern_hint}")
-        number, suffix = m.group(1), m.group(2) or ""
-        scale = Decimal(_BINARY[suffix]) if suffix in _BINARY else _DECIMAL[suffix]
-        return cls(text, Decimal(number) * scale)
+        number, suffix, exponent = m.group(1), m.group(2) or "", m.group(3)
+        if exponent is not None and abs(int(exponent[1:])) > 18:
+            raise ValueError(f"{text!r} is out of range: Kubernetes quantities reach about 9.2E (2^63 - 1)")
+        scale = Decimal(10) ** int(exponent[1:]) if exponent else (
+            Decimal(_BINARY[suffix]) if suffix in _BINARY else _DECIMAL[suffix])
+        amount = Decimal(number) * scale
+        if amount > _QUANTITY_MAX:
+            raise ValueError(f"{text!r} is out of range: Kubernetes quantities reach about 9.2E (2^63 - 1)")
+        return cls(text, amount)
 
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_DURATION_MAX = 36500 * 86400.0
+"""The longest duration accepted (100 years): retentions of years fit, and arithmetic stays finite."""
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)")
 
 
@@ -130,6 +149,8 @@ class Duration(_Text):
             pos = m.end()
         if pos != len(text) or not text:
             raise ValueError(f"{text!r} is not {cls.pattern_hint}")
+        if total > _DURATION_MAX:
+            raise ValueError(f"{text!r} is out of range: a duration is at most 100 years (36500d)")
         return cls(text, total)
 
     @property
@@ -170,6 +191,8 @@ class Percent(_Text):
 
 
 _RATE_UNITS = {"rps": 1.0, "rpm": 1 / 60, "rph": 1 / 3600}
+_RATE_MAX = 1e9
+"""The highest rate accepted, in requests per second (capacity arithmetic stays finite)."""
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(rps|rpm|rph)")
 
 
@@ -189,6 +212,8 @@ class Rate(_Text):
             raise ValueError(f"{text!r} is not {cls.pattern_hint}")
         if float(m.group(1)) <= 0:
             raise ValueError(f"{text!r} is no rate: give one of more than 0, such as 2500rps")
+        if float(m.group(1)) * _RATE_UNITS[m.group(2)] > _RATE_MAX:
+            raise ValueError(f"{text!r} is out of range: a rate is at most 1e9rps")
         return cls(text, float(m.group(1)) * _RATE_UNITS[m.group(2)])
 
 
@@ -226,6 +251,7 @@ class SemVer(_Text):
 
 _PART = r"(?:[0-9]+|[xX*])"
 _COMPARATOR = re.compile(rf"(\^|~>?|>=|<=|>|<|=)?\s*v?({_PART}(?:\.{_PART})?(?:\.{_PART})?(?:-[0-9A-Za-z.-]+)?)")
+_BUILD = re.compile(r"\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*")
 _Bound = tuple[tuple[int, int, int, int, tuple[Any, ...]], bool]  # (version key, inclusive)
 
 
@@ -295,11 +321,14 @@ class SemverRange(_Text):
     def parse(cls, text: str) -> SemverRange:
         alternatives = []
         for alt in text.split("||"):
-            alt = alt.strip()
+            alt = _BUILD.sub("", alt.strip())  # build metadata has no precedence (semver 2.0.0, item 10)
             hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alt)
             if hyphen:
-                low = _comparator_bounds(">=", hyphen.group(1))
-                high = _comparator_bounds("<=", hyphen.group(2))
+                first, last = (_COMPARATOR.fullmatch(part) for part in hyphen.groups())
+                if first is None or last is None or first.group(1) or last.group(1):
+                    raise ValueError(f"{text!r} is not {cls.pattern_hint}")
+                low = _comparator_bounds(">=", first.group(2))
+                high = _comparator_bounds("<=", last.group(2))
                 alternatives.append(tuple(low + high))
                 continue
             constraints: list[tuple[str, tuple[Any, ...]]] = []
@@ -313,6 +342,11 @@ class SemverRange(_Text):
                 raise ValueError(f"{text!r} is not {cls.pattern_hint}")
             alternatives.append(tuple(constraints))
         return cls(text, tuple(alternatives))
+
+    @property
+    def unbounded(self) -> bool:
+        """Whether the range admits every version (``*``, ``x``, or an alternative without bounds)."""
+        return any(not constraints for constraints in self.alternatives)
 
     def satisfied_by(self, version: SemVer) -> bool:
         """Whether ``version`` lies in the range (prereleases only where a bound names one)."""
@@ -361,10 +395,14 @@ def _check_cron_item(item: str, name: str, low: int, high: int, names: dict[str,
         raise ValueError(f"cron {name} step {step!r} must be a positive number")
     if base == "*":
         return
+    numbers = []
     for bound in base.split("-", 1):
         number = names.get(bound.lower()) if not bound.isdigit() else int(bound)
         if number is None or not low <= number <= high:
             raise ValueError(f"cron {name} {bound!r} is out of range {low}-{high}")
+        numbers.append(number)
+    if len(numbers) == 2 and numbers[0] > numbers[1]:
+        raise ValueError(f"cron {name} range {base!r} runs backwards: write the lower bound first")
 
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -521,7 +559,7 @@ class Endpoint(_Text):
     host: str
     port: int
     pattern_hint: ClassVar[str] = "an endpoint scheme://host:port such as postgres://db.example.com:5432"
-    json_pattern: ClassVar[str | None] = r"^[a-z][a-z0-9+.-]*://[^:/\s]+:[0-9]{1,5}/?$"
+    json_pattern: ClassVar[str | None] = r"^[a-z][a-z0-9+.-]*://(\[[0-9a-fA-F:]+\]|[^:/\s]+):[0-9]{1,5}/?$"
 
     @classmethod
     def parse(cls, text: str) -> Endpoint:

@@ -33,6 +33,14 @@ def _node_id(name: str) -> str:
     return f"{node}_" if node in _MERMAID_WORDS else node
 
 
+_MERMAID_ENTITIES = str.maketrans({"|": "#124;", '"': "#34;", "<": "#60;", ">": "#62;", "#": "#35;"})
+
+
+def _mermaid_text(text: str) -> str:
+    """``text`` safe inside a quoted Mermaid label: a range's ``||``, ``<`` and ``>`` as entity codes."""
+    return text.translate(_MERMAID_ENTITIES)
+
+
 def to_mermaid(env: Environment, graph: Graph, externals: dict[str, Any]) -> str:
     """A Mermaid flowchart, left to right; externals as cylinders, broken contracts dashed."""
     lines = ["flowchart LR"]
@@ -43,7 +51,8 @@ def to_mermaid(env: Environment, graph: Graph, externals: dict[str, Any]) -> str
     for e in graph.edges:
         label = f"{e.interface}{' ' + str(e.range) if e.range else ''}" if e.interface else ""
         arrow = "-.->" if not e.compatible else "-->"
-        lines.append(f"  {_node_id(e.consumer)} {arrow}" + (f"|{label}|" if label else "") + f" {_node_id(e.target)}")
+        lines.append(f"  {_node_id(e.consumer)} {arrow}" + (f'|"{_mermaid_text(label)}"|' if label else "")
+                     + f" {_node_id(e.target)}")
     return "\n".join(lines) + "\n"
 
 

@@ -60,7 +60,8 @@ class ExternalSpec(Spec):
 class Approvals(Spec):
     """Approvals a promotion needs."""
 
-    count: int = Field(ge=1)
+    count: int = Field(ge=0)
+    """How many; 0 is read as no approvals (``promotion-approvals`` reports it where approvals are due)."""
     roles: list[str] = []
 
 
@@ -74,7 +75,7 @@ class Window(Spec):
     @field_validator("hours")
     @classmethod
     def _hours(cls, hours: str) -> str:
-        m = re.fullmatch(r"([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])", hours)
+        m = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])-(([01][0-9]|2[0-3]):([0-5][0-9])|24:00)", hours)
         if not m or hours[:5] >= hours[6:]:
             raise ValueError(f"{hours!r} is not a window such as 08:00-16:00 (start before end)")
         return hours
@@ -98,6 +99,12 @@ class Promotion(Spec):
     approvals: Approvals | None = None
     soak: Duration | None = None
     window: Window | None = None
+
+    @field_validator("approvals")
+    @classmethod
+    def _no_approvals(cls, approvals: Approvals | None) -> Approvals | None:
+        """``count: 0`` requires nothing: the same as no ``approvals``."""
+        return approvals if approvals is None or approvals.count > 0 else None
 
 
 class EnvironmentSpec(Spec):

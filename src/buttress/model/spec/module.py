@@ -62,7 +62,7 @@ class Targets(Spec):
     memory: Percent | None = None
     p95_latency: Duration | None = None
     queue_depth: int | None = Field(default=None, ge=1)
-    rps: float | None = Field(default=None, gt=0)
+    rps: float | None = Field(default=None, gt=0, le=1e9, allow_inf_nan=False)
 
 
 class Scaling(Spec):
@@ -173,7 +173,8 @@ class CapacitySpec(Spec):
 
     service_time: Duration | None = None
     concurrency: int | None = Field(default=None, ge=1)
-    calls: dict[str, float] | None = None
+    calls: dict[str, Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]] | None = None
+    """Calls per request to each consumed interface (at most a million)."""
     startup: Duration | None = None
     """Time for a new replica to become ready (e.g. model loading)."""
     headroom: Percent | None = None

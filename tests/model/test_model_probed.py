@@ -1,0 +1,135 @@
+"""Validation cases found by probing the language as users write it: values without bounds, backwards
+ranges, overrides that cannot apply, and messages in the language's words (no pydantic or class names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import edit
+
+import buttress
+from buttress.errors import BlueprintError
+from buttress.model.units import Cron, Duration, Quantity, Rate, SemVer, SemverRange
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(BlueprintError) as info:
+        buttress.validate(path)
+    return [p.format() for p in info.value.problems]
+
+
+@pytest.mark.parametrize(("calls", "message"), [
+    (".inf", "must be a finite number"), ("-2", "must be at least 0"), ("1e308", "must be at most 1000000")])
+def test_calls_per_request_are_bounded_at_validate(fraud: Path, calls: str, message: str) -> None:
+    edit(fraud / "blueprint.yaml", "calls: {features.feature-api: 2}", f"calls: {{features.feature-api: {calls}}}")
+    [problem] = problems(fraud)
+    assert f"error: {message} (at modules.scorer.capacity.calls.features.feature-api)" in problem
+
+
+def test_huge_values_are_located_errors_not_tracebacks(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "serviceTime: 12ms", "serviceTime: 1" + "0" * 400 + "ms")
+    [problem] = problems(fraud)
+    assert "is out of range: a duration is at most 100 years" in problem and "capacity.serviceTime" in problem
+    with pytest.raises(ValueError, match="out of range"):
+        Quantity.parse("1" + "0" * 40)
+    with pytest.raises(ValueError, match="out of range"):
+        Rate.parse("1" + "0" * 400 + "rps")
+    with pytest.raises(ValueError, match="out of range"):
+        Quantity.parse("1e19")
+
+
+@pytest.mark.parametrize(("text", "amount"), [("5e8", 500_000_000), ("1E9", 1_000_000_000), ("2.5e-3", 0.0025),
+                                              ("1E", 10**18), ("512Mi", 512 * 2**20)])
+def test_quantities_take_kubernetes_decimal_exponents(text: str, amount: float) -> None:
+    assert float(Quantity.parse(text).amount) == pytest.approx(amount)
+
+
+def test_an_unquoted_exponent_quantity_validates_as_its_integer(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "memory: 512Mi}\n    scaling:\n      replicas: {min: 3, max: 12}",
+         "memory: 5e8}\n    scaling:\n      replicas: {min: 3, max: 12}")
+    v = buttress.validate(fraud)
+    assert str(v.environments["prod"].modules["features"].spec.resources.memory) == "500000000"  # type: ignore[union-attr]
+
+
+def test_backwards_cron_ranges_and_windows_past_midnight_are_refused() -> None:
+    with pytest.raises(ValueError, match="runs backwards"):
+        Cron.parse("0 5-3 * * *")
+    assert str(Cron.parse("0 3-5 * * *")) == "0 3-5 * * *"
+    from buttress.model.spec.blueprint import Window
+
+    with pytest.raises(ValueError):
+        Window.model_validate({"hours": "00:00-24:30"})
+    assert Window.model_validate({"hours": "08:00-24:00"}).hours == "08:00-24:00"
+
+
+def test_a_module_mistake_is_reported_once_at_the_module(fraud: Path) -> None:
+    text = (fraud / "blueprint.yaml").read_text()
+    image = next(line for line in text.splitlines() if "risk/scorer@" in line)
+    edit(fraud / "blueprint.yaml", image + "\n", "")
+    [problem] = problems(fraud)  # not again at dev's override of scorer
+    line = text.splitlines().index("  scorer:") + 2  # the module's mapping, not an override of it
+    assert f":{line}:5: error: module has no image (at modules.scorer)" in problem
+
+
+def test_extends_cannot_be_overridden_or_chained(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "      scorer:\n        scaling:", "      scorer:\n        extends: nope\n        scaling:")
+    [problem] = problems(fraud)
+    assert "extends cannot be overridden" in problem and "(at environments.dev.overrides.scorer.extends)" in problem
+    pattern = next((fraud / "patterns").glob("*.yaml"))
+    edit(pattern, "defaults:\n", "defaults:\n  extends: other\n")
+    assert any("a pattern cannot extend another pattern" in p and pattern.name in p for p in problems(fraud))
+
+
+def test_an_empty_range_after_at_is_an_error(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "- features.feature-api@^1.4", "- features.feature-api@")
+    [problem] = problems(fraud)
+    assert "has no version range after '@'" in problem
+
+
+def test_env_and_secrets_naming_the_same_variable_is_an_error(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "  features:\n    kind: service\n",
+         "  features:\n    kind: service\n    env: {DB_PASSWORD: x}\n")
+    assert any("DB_PASSWORD is set in both env and secrets" in p and "modules.features.secrets.DB_PASSWORD" in p
+               for p in problems(fraud))
+
+
+def test_type_errors_read_in_the_language_s_words(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "      scorer:\n        scaling: {replicas: {min: 1, max: 2}}", "      scorer:")
+    [problem] = problems(fraud)
+    assert problem.endswith("error: expected a mapping (key: value), got an empty value (at environments.dev.overrides.scorer)")
+    assert "ModuleSpec" not in problem and "Input should" not in problem
+
+
+@pytest.mark.parametrize(("text", "version", "ok"), [
+    ("v1.2 - v1.7", "1.5.0", True), ("^1.4.0+build.7", "1.5.0", True), (">=1.2.3+b", "1.2.3", True)])
+def test_ranges_with_v_prefixes_in_hyphens_and_build_metadata(text: str, version: str, ok: bool) -> None:
+    assert SemverRange.parse(text).satisfied_by(SemVer.parse(version)) is ok
+
+
+def test_a_malformed_hyphen_range_is_a_message_not_a_crash() -> None:
+    with pytest.raises(ValueError, match="is not a semver range"):
+        SemverRange.parse("v1.x - ^2")
+    assert SemverRange.parse("*").unbounded and not SemverRange.parse("^1 || 2.x").unbounded
+
+
+def test_durations_beyond_a_century_are_refused() -> None:
+    assert Duration.parse("2555d").seconds == 2555 * 86400  # a seven-year retention
+    with pytest.raises(ValueError, match="out of range"):
+        Duration.parse("40000d")
+
+
+def test_a_stateful_module_s_canary_is_a_warning_that_it_is_not_rendered(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "  case-store:\n", "  case-store:\n    rollout: {strategy: canary, steps: [50]}\n")
+    warnings = [p.format() for p in buttress.validate(fraud).warnings()]
+    assert any("not rendered: a stateful module runs as a StatefulSet" in w and "case-store.rollout.strategy" in w
+               for w in warnings)
+
+
+def test_mermaid_edge_labels_quote_ranges(fraud: Path) -> None:
+    from buttress.render.graph import to_mermaid
+
+    edit(fraud / "blueprint.yaml", "- features.feature-api@^1.4", "- features.feature-api@^0.9 || ^1.5")
+    v = buttress.validate(fraud)
+    text = to_mermaid(v.environments["prod"], v.graphs["prod"], v.blueprint.spec.externals)
+    assert 'scorer -->|"feature-api ^0.9 #124;#124; ^1.5"| features' in text
