@@ -16,7 +16,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-_QUOTED = re.compile(r"'([^']{8,})'")
+_QUOTED = re.compile(r"'([^']{8,})'|\"([^\"]{8,})\"")
+"""A value quoted in a diagnostic, in single or double quotes (``repr`` of a string holding ``'``)."""
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx))
@@ -32,12 +33,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a URL with a password", r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
         # NAME=value where the name ends in a word naming a secret (REGISTRY_PASSWORD=...); not ``secrets: ...``
         # or ``tokenizer: ...`` (other words), nor a reference such as ``vault://...``
+        # (after a space, as prose writes "token: refreshed hourly", only a value that is not a plain word)
         ("a password assignment", r"(?i)\b(?:\w*[_-])?(password|passwd|pwd|secret|token|api[_-]?key|credentials?)"
-                                  r"\s*[=:]\s*(?![\w+.-]*://)\S{6,}"),
+                                  r"\s*[=:](?:(?![\w+.-]*://)\S{6,}|\s+(?![\w+.-]*://)(?-i:(?![a-z]+\b))\S{6,})"),
     )
 )
 
-_SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|private[_-]?key|credential)")
+_SECRET_NAME = re.compile(r"(?i)(password|passwd|secret(?:[_-]?key)?|token|api[_-]?key|private[_-]?key|credential)s?"
+                          r"(?![a-z])")
+"""A word naming a secret, ending a word of the name (``DB_PASSWORD``, ``apiToken``; not ``TOKENIZER``)."""
 _ABOUT_A_SECRET = frozenset({"file", "path", "dir", "mount", "location", "header", "name", "ref", "field", "param",
                              "env", "var", "endpoint", "host", "issuer", "audience", "ttl", "length", "expiry",
                              "type", "algorithm", "rotation", "provider"})
@@ -60,9 +64,16 @@ def entropy(text: str) -> float:
     return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
 
 
+_SEPARATORS = re.compile(r"[/._=+-]")
+_LONGEST_RUN = 16
+"""Random tokens (base64 or hex keys) hold a run of at least this many characters between separators; paths,
+Java options and versioned names (``-Dfile.encoding=UTF-8``, ``risk-models/FraudModel/v12``) do not."""
+
+
 def _random_looking(token: str) -> bool:
     classes = sum(bool(re.search(rx, token)) for rx in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-    return classes == 3 and entropy(token) > ENTROPY_BITS
+    return (classes == 3 and entropy(token) > ENTROPY_BITS
+            and max(len(run) for run in _SEPARATORS.split(token)) >= _LONGEST_RUN)
 
 
 @lru_cache(maxsize=65536)
@@ -89,7 +100,10 @@ def _names_a_secret(name: str) -> bool:
 
 def redact(message: str) -> str:
     """Replace every quoted value in ``message`` that looks like a secret: diagnostics never echo one."""
-    return _QUOTED.sub(lambda m: "'<redacted>'" if looks_secret(m.group(1)) else m.group(0), message)
+    def quoted(m: re.Match[str]) -> str:
+        value, quote = (m.group(1), "'") if m.group(1) is not None else (m.group(2), '"')
+        return f"{quote}{REDACTED}{quote}" if looks_secret(value) else m.group(0)
+    return _QUOTED.sub(quoted, message)
 
 
 REDACTED = "<redacted>"

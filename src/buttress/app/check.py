@@ -22,7 +22,7 @@ from typing import Any
 from buttress.app.capacity_check import headroom_findings
 from buttress.app.validate import Validated
 from buttress.model.parse import Blueprint, inside_folder
-from buttress.model.resolve import Environment
+from buttress.model.resolve import Environment, ResolvedModule
 from buttress.policy import enforcement, rego_cache, waivers
 from buttress.policy.catalog import BY_ID, for_profile
 from buttress.policy.catalog.base import EnvContext
@@ -56,9 +56,21 @@ def blueprint_input(bp: Blueprint, env: Environment) -> dict[str, Any]:
         "blueprint": {k: raw[k] for k in _TOP_LEVEL_INPUT if k in raw},
         "environment": {"name": env.name, "namespace": str(spec.namespace), "region": spec.region,
                         "enforcement": spec.enforcement},
-        "modules": {name: {**m.data, "kind": m.kind} for name, m in env.modules.items()},
+        "modules": {name: _module_input(bp, m) for name, m in env.modules.items()},
         "externals": raw.get("externals") or {},
     }
+
+
+def _module_input(bp: Blueprint, m: ResolvedModule) -> dict[str, Any]:
+    """A module as ``package blueprint`` reads it: merged for the environment, with its kind and the owner and
+    on-call rotation it inherits from the top level (a key left out where there is none, so ``not m.oncall``
+    holds)."""
+    out = {**m.data, "kind": m.kind}
+    for key in ("owner", "oncall"):
+        inherited = out.get(key) or getattr(bp.spec, key)
+        if inherited:
+            out[key] = inherited
+    return out
 
 
 def _rego_findings(bp: Blueprint, env: Environment, policies: PolicySet, objects: list[dict[str, Any]],

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from buttress.secrets import redact_text
+
 Severity = Literal["error", "warning"]
 
 
@@ -77,6 +79,10 @@ class Finding:
     waived: bool = False
     waiver: WaiverRef | None = None
     object: ObjectRef | None = None
+
+    def __post_init__(self) -> None:
+        # a message quotes what the user wrote (a region, a registry, a waiver's module), which may be a secret
+        object.__setattr__(self, "message", redact_text(self.message))
 
     def sort_key(self) -> tuple[str, str, str, int, str, str]:
         """Stable report order: environment, module, position, control, message."""

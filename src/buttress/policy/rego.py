@@ -43,9 +43,10 @@ from buttress.policy.rego_batch import (
     can_fork,
     cores,
     evaluate_here,
+    input_term,
     rule_severity,
 )
-from buttress.policy.rego_rewrite import classic_sets, unsupported_calls, utc_times
+from buttress.policy.rego_rewrite import classic_sets, unsafe_heads, unsupported_calls, utc_times
 from buttress.policy.rego_scope import Node, Rule, conflicts_possible, member_local, projection, rules_of
 from buttress.secrets import redact_text
 
@@ -56,7 +57,7 @@ _PLAIN_PACKAGE = re.compile(r"^\s*package\s+[A-Za-z_][\w.]*[ \t]*(?:#[^\n]*)?$",
 _UNKNOWN_FUNCTION = re.compile(r"Function not found: ([A-Za-z_][\w.]*)")
 """rego-cpp's message for a call of a function that is neither a built-in nor defined."""
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn|test)_?\w*)\b", re.MULTILINE)
-SCOPE_VERSION = "4"
+SCOPE_VERSION = "5"
 """Bumped when ``rego_scope`` changes what it keeps of an input: part of every verdict's cache key."""
 SPLIT_KEY, SPLIT_SIZE = "modules", 50
 """A ``package blueprint`` input whose rules read its modules one at a time (``rego_scope.member_local``)
@@ -419,7 +420,7 @@ class PolicySet:
                     return Problem(f.display, *f.position(found.start()), f"Rego: unknown function {unknown.group(1)}: neither a "
                                                             "built-in nor a function the policies define")
         interp = _interpreter(self.files)
-        interp.set_input(regopy.Input(value))
+        interp.set_input_term(input_term(value))
         for name, (f, line) in sorted(self.rules().items()):
             if f.package != package:
                 continue
@@ -465,7 +466,7 @@ def load_policies(folders: list[tuple[Path, str]], *, tests: bool = False) -> Po
     policy = PolicySet(files, hasher.hexdigest())
     _interpreter(files)  # compile now: syntax errors surface before any evaluation
     misspelt = [_misspelt_package(f) for f in files]
-    refused = [p for p in misspelt if p is not None] + [p for f in files for p in _unsupported(f)]
+    refused = [p for p in misspelt if p is not None] + [p for f in files for p in _unsupported(f) + _unsafe(f)]
     if refused:
         raise BlueprintError(refused)
     return policy
@@ -479,6 +480,12 @@ def _unsupported(f: RegoFile) -> list[Problem]:
                                                     "(rego-cpp, through regopy): it would be undefined, and this rule "
                                                     "would never fire"))
     return out
+
+
+def _unsafe(f: RegoFile) -> list[Problem]:
+    """A set rule whose variable its body never binds (``rego_rewrite.unsafe_heads``), located."""
+    return [Problem(f.display, *f.position(offset), f"Rego: var {var} is unsafe: the rule's body never binds it, so "
+                    "the rule could never produce a value (OPA refuses it)") for var, offset in unsafe_heads(f.source)]
 
 
 def _misspelt_package(f: RegoFile) -> Problem | None:

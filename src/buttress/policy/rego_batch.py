@@ -107,6 +107,13 @@ def verdict_tuples(value: Any) -> list[VerdictTuple]:
     return sorted(set(out), key=lambda t: (t[0], t[2], t[3] or ""))
 
 
+
+def input_term(value: Any) -> str:
+    """``value`` as the JSON text the engine reads as ``input``. (``regopy.Input`` built from Python objects
+    gives a term that ``json.marshal`` and ``walk`` cannot read when it holds an array: the rule is then
+    silently undefined.)"""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
 class Failure(NamedTuple):
     """An input whose evaluation failed: its index in the batch, and the engine's message."""
 
@@ -144,7 +151,7 @@ class Engine:
         """Verdicts per input, or the ``Failure`` of the first input that fails (its index plus ``offset``)."""
         out = []
         for i, (query, value) in enumerate(inputs):
-            self.runtime.set_input(regopy.Input(value))
+            self.runtime.set_input_term(input_term(value))
             try:
                 result = answer(self.runtime, self.bundle(query))
             except RuntimeFailure as exc:

@@ -108,3 +108,28 @@ def unsupported_calls(source: str) -> list[tuple[str, int]]:
 def rewrite_input(source: str) -> str:
     """``source`` with ``input`` references pointed at ``data.buttress_test_input``."""
     return _TOKENS.sub(lambda m: INPUT_DOCUMENT if m.group("input") else m.group(0), source)
+
+
+_SET_HEAD = re.compile(r"(?m)^[ \t]*[A-Za-z_]\w*[ \t]+contains[ \t]+(?P<var>[A-Za-z_]\w*)[ \t]+if\b[ \t]*")
+_LITERALS = frozenset({"true", "false", "null"})
+
+
+def unsafe_heads(source: str) -> list[tuple[str, int]]:
+    """Each partial-set head whose variable its body never mentions (``deny contains msg if { input.x }``):
+    (variable, offset). OPA refuses such a rule ("var msg is unsafe"); rego-cpp leaves it undefined, so the
+    rule would silently never fire. Classic heads are in this form once ``classic_sets`` has run."""
+    masked = _masked(source)
+    out = []
+    for m in _SET_HEAD.finditer(masked):
+        var = m["var"]
+        if var in _LITERALS:
+            continue
+        if masked[m.end():m.end() + 1] == "{":
+            end = _closing(masked, m.end())
+            body = masked[m.end():end] if end is not None else None
+        else:  # a one-line body: to the end of the line
+            line_end = masked.find("\n", m.end())
+            body = masked[m.end():line_end if line_end >= 0 else len(masked)]
+        if body is not None and re.search(rf"(?<![\w.]){re.escape(var)}\b", body) is None:
+            out.append((var, m.start("var")))
+    return out

@@ -65,7 +65,14 @@ def review(bp: Blueprint, at: dt.date, known_controls: Collection[str]) -> list[
 
 
 def _matches(w: ReviewedWaiver, f: Finding) -> bool:
-    return f.control == w.spec.control and f.module in w.spec.modules
+    """Whether ``w`` waives ``f``: the same control, and a module it names (``modules: []``: a finding about
+    no module, such as the environment's region or its promotion rules)."""
+    return f.control == w.spec.control and (f.module in w.spec.modules if w.spec.modules else f.module is None)
+
+
+def _scope(w: ReviewedWaiver) -> str:
+    """What a waiver covers, for its own findings' messages."""
+    return ", ".join(w.spec.modules) if w.spec.modules else "no module: blueprint and environment findings"
 
 
 def apply(findings: list[Finding], waivers: list[ReviewedWaiver], environment: str, *, honoured: bool,
@@ -84,10 +91,10 @@ def apply(findings: list[Finding], waivers: list[ReviewedWaiver], environment: s
             continue
         if not w.valid:
             out.append(Finding("waiver-valid", "error", environment, None,
-                               f"waiver {w.index + 1} for {w.spec.control} ({', '.join(w.spec.modules)}) "
+                               f"waiver {w.index + 1} for {w.spec.control} ({_scope(w)}) "
                                f"waives nothing: {'; '.join(w.problems)}", w.ref.location))
         elif honoured and report_unused and w.index not in used:
             out.append(Finding("waiver-unused", "warning", environment, None,
-                               f"waiver {w.index + 1} for {w.spec.control} ({', '.join(w.spec.modules)}) matches "
+                               f"waiver {w.index + 1} for {w.spec.control} ({_scope(w)}) matches "
                                f"no finding in {environment}; remove it", w.ref.location))
     return out

@@ -7,8 +7,14 @@ from collections.abc import Iterator
 from buttress.model.resolve import ResolvedModule
 from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappings
 
-SENSITIVE_RESOURCES = frozenset({"secrets", "pods/exec", "pods/attach", "serviceaccounts/token",
+SENSITIVE_RESOURCES = frozenset({"secrets", "pods/exec", "pods/attach", "pods/portforward", "pods/proxy",
+                                 "services/proxy", "nodes/proxy", "serviceaccounts/token",
                                  "clusterroles", "roles", "rolebindings", "clusterrolebindings"})
+
+
+def has_wildcard(values: list[str]) -> bool:
+    """Whether an RBAC list holds a wildcard: ``*`` itself, or in a subresource such as ``pods/*``."""
+    return any("*" in value for value in values)
 ESCALATING_VERBS = frozenset({"escalate", "bind", "impersonate"})
 
 
@@ -40,8 +46,9 @@ def contract_compatible(ctx: EnvContext) -> Iterator[Hit]:
 def contract_range(ctx: EnvContext) -> Iterator[Hit]:
     """Consumers of module interfaces state the version range they were built against."""
     for edge in ctx.graph.edges:
-        if not edge.external and edge.range is None:
-            yield Hit(f"{edge.consumer} consumes {edge.target}.{edge.interface} without a version range, so "
+        if not edge.external and (edge.range is None or edge.range.unbounded):
+            how = "without a version range" if edge.range is None else f"with the range {edge.range}, which admits any version"
+            yield Hit(f"{edge.consumer} consumes {edge.target}.{edge.interface} {how}, so "
                       "breaking changes go unnoticed", ("consumes", edge.index), module=edge.consumer)
 
 
@@ -54,7 +61,7 @@ def dependency_cycle(ctx: EnvContext) -> Iterator[Hit]:
 def access_least_privilege(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
     """Kubernetes API access names resources and verbs: no wildcards, no escalating verbs."""
     for i, rule in enumerate(m.spec.access or []):
-        if "*" in rule.verbs or "*" in rule.resources or "*" in rule.api_groups:
+        if has_wildcard(rule.verbs) or has_wildcard(rule.resources) or has_wildcard(rule.api_groups):
             yield Hit(f"access rule {i} of {m.name} uses a wildcard", ("access", i))
         bad = sorted(ESCALATING_VERBS & set(rule.verbs))
         if bad:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from buttress.policy.catalog.base import Control, Hit, Mappings
-from buttress.policy.catalog.kube import ref
+from buttress.policy.catalog.kube import module_of, ref
 
 Obj = dict[str, Any]
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "Rollout"})
@@ -33,7 +33,10 @@ def _scaled_minimum(objects: list[Obj]) -> dict[tuple[str, str], int]:
     return out
 
 
-Index = dict[tuple[str, str], list[tuple[Any, dict[str, Any]]]]
+Selector = tuple[Any, dict[str, Any], list[Any]]
+"""A budget's namespace, ``matchLabels`` and ``matchExpressions``."""
+Index = dict[tuple[str, str] | None, list[Selector]]
+"""Budgets by one of their label pairs (as text); under None, those selecting by expressions only."""
 
 
 def _namespace(obj: Obj) -> Any:
@@ -41,26 +44,50 @@ def _namespace(obj: Obj) -> Any:
 
 
 def _budget_index(objects: list[Obj]) -> Index:
-    """The namespace and ``matchLabels`` of every PodDisruptionBudget that selects by labels only,
-    indexed by one of its label pairs (as text), so that a workload looks up only budgets that can
-    select it."""
+    """The selector of every PodDisruptionBudget that selects some pods, indexed by one of its
+    ``matchLabels`` pairs, so that a workload looks up only budgets that can select it. (An empty
+    selector selects no pods of a ``policy/v1`` budget.)"""
     index: Index = {}
     for budget in objects:
         if budget.get("kind") != "PodDisruptionBudget":
             continue
         selector = (budget.get("spec") or {}).get("selector") or {}
         wanted = selector.get("matchLabels") or {}
-        if wanted and isinstance(wanted, dict) and not selector.get("matchExpressions"):
-            key, value = min(wanted.items(), key=lambda kv: str(kv[0]))
-            index.setdefault((str(key), str(value)), []).append((_namespace(budget), wanted))
+        expressions = selector.get("matchExpressions") or []
+        if not isinstance(wanted, dict) or not isinstance(expressions, list) or not (wanted or expressions):
+            continue
+        key = None
+        if wanted:
+            label, value = min(wanted.items(), key=lambda kv: str(kv[0]))
+            key = (str(label), str(value))
+        index.setdefault(key, []).append((_namespace(budget), wanted, expressions))
     return index
 
 
+def _matches(expression: Any, labels: dict[str, Any]) -> bool:
+    """Whether pods carrying ``labels`` satisfy one ``matchExpressions`` requirement."""
+    if not isinstance(expression, dict):
+        return False
+    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values") or []
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False
+
+
 def _selected(index: Index, namespace: Any, labels: dict[str, Any]) -> bool:
-    """Whether a budget selects pods carrying ``labels`` (every matchLabel matches) in ``namespace``
-    (an object without one matches any: it lands in the namespace it is applied to)."""
-    return any((ns is None or namespace is None or ns == namespace) and all(labels.get(k) == v for k, v in wanted.items())
-               for key, value in labels.items() for ns, wanted in index.get((str(key), str(value)), ()))
+    """Whether a budget selects pods carrying ``labels`` (every matchLabel and matchExpression holds) in
+    ``namespace`` (an object without one matches any: it lands in the namespace it is applied to)."""
+    candidates = [s for key, value in labels.items() for s in index.get((str(key), str(value)), ())]
+    return any((ns is None or namespace is None or ns == namespace)
+               and all(labels.get(k) == v for k, v in wanted.items())
+               and all(_matches(e, labels) for e in expressions)
+               for ns, wanted, expressions in candidates + index.get(None, []))
 
 
 def disruption_budget(objects: list[Obj]) -> Iterator[Hit]:
@@ -79,7 +106,7 @@ def disruption_budget(objects: list[Obj]) -> Iterator[Hit]:
         labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
         if not isinstance(labels, dict) or not _selected(budgets, _namespace(obj), labels):
             yield Hit(f"{ref(obj)}: runs {replicas} replicas but no PodDisruptionBudget selects its pods; a node "
-                      "drain may evict them all at once", object=ref(obj))
+                      "drain may evict them all at once", module=module_of(obj), object=ref(obj))
 
 
 CONTROLS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from buttress.policy.catalog.architecture import ESCALATING_VERBS, SENSITIVE_RESOURCES
+from buttress.policy.catalog.architecture import ESCALATING_VERBS, SENSITIVE_RESOURCES, has_wildcard
 from buttress.policy.catalog.base import Control, Hit, Mappings
 from buttress.policy.catalog.kube import module_of, pod_spec, ref
 
@@ -18,6 +18,11 @@ def _hit(obj: Obj, message: str) -> Hit:
     return Hit(f"{ref(obj)}: {message}", object=ref(obj))
 
 
+def _selects_all(selector: Any) -> bool:
+    """Whether a label selector selects every pod: empty, or with empty ``matchLabels`` and ``matchExpressions``."""
+    return not selector or (isinstance(selector, dict) and not any(selector.values()))
+
+
 def default_deny(objects: list[Obj]) -> Iterator[Hit]:
     """The namespace has a NetworkPolicy selecting every pod that denies ingress and egress by default."""
     if not any(pod_spec(o) is not None for o in objects):
@@ -25,7 +30,7 @@ def default_deny(objects: list[Obj]) -> Iterator[Hit]:
     denied: set[str] = set()
     for obj in objects:
         spec = obj.get("spec") or {}
-        if obj.get("kind") == "NetworkPolicy" and not (spec.get("podSelector") or {}):
+        if obj.get("kind") == "NetworkPolicy" and _selects_all(spec.get("podSelector")):
             types = set(spec.get("policyTypes") or ["Ingress"])
             denied |= {t for t in types if not spec.get(t.lower())}
     missing = sorted({"Ingress", "Egress"} - denied)
@@ -52,8 +57,14 @@ def ingress_tls(obj: Obj) -> Iterator[Hit]:
         yield _hit(obj, "Ingress has no tls section")
     else:
         for host in hosts:
-            if host and host not in covered:
+            if host and not _tls_covers(covered, str(host)):
                 yield _hit(obj, f"Ingress host {host} is not covered by tls")
+
+
+def _tls_covers(covered: set[Any], host: str) -> bool:
+    """Whether a TLS host list covers ``host``: by name, or by a wildcard for its first label (``*.example.com``
+    covers ``api.example.com``, not ``a.b.example.com``)."""
+    return host in covered or ("." in host and f"*.{host.split('.', 1)[1]}" in covered)
 
 
 def rbac_wildcard(obj: Obj) -> Iterator[Hit]:
@@ -61,7 +72,7 @@ def rbac_wildcard(obj: Obj) -> Iterator[Hit]:
     if obj.get("kind") not in ("Role", "ClusterRole"):
         return
     for i, rule in enumerate(obj.get("rules") or []):
-        fields = [f for f in ("verbs", "resources", "apiGroups") if "*" in (rule.get(f) or [])]
+        fields = [f for f in ("verbs", "resources", "apiGroups") if has_wildcard([str(v) for v in rule.get(f) or []])]
         if fields:
             yield _hit(obj, f"rule {i} has a wildcard in {', '.join(fields)}")
 
@@ -95,11 +106,16 @@ def _bound_accounts(objects: list[Obj]) -> set[str]:
 def sa_token(objects: list[Obj]) -> Iterator[Hit]:
     """Pods mount a service-account token only when that account is bound to a role."""
     bound = _bound_accounts(objects)
+    unmounted = {(o.get("metadata") or {}).get("name") for o in objects
+                 if o.get("kind") == "ServiceAccount" and o.get("automountServiceAccountToken") is False}
     for obj in objects:
         pod = pod_spec(obj)
-        if pod is None or pod.get("automountServiceAccountToken") is False:
+        if pod is None:
             continue
         account = pod.get("serviceAccountName") or "default"
+        mounted = pod.get("automountServiceAccountToken")  # the pod's setting, else its account's
+        if mounted is False or (mounted is None and account in unmounted):
+            continue
         if account == "default" or account not in bound:
             yield Hit(f"{ref(obj)}: mounts a token for service account {account}, which needs no API access",
                       module=module_of(obj), object=ref(obj))

@@ -44,8 +44,9 @@ def promotion_roles(ctx: EnvContext) -> Iterator[Hit]:
 def promotion_soak(ctx: EnvContext) -> Iterator[Hit]:
     """The last environment of a chain requires a soak time in the environment before it."""
     promotion = ctx.environment.spec.promotion
-    if _is_chain_end(ctx) and promotion and promotion.soak is None:
-        yield Hit(f"promotion into {ctx.environment.name} requires no soak time in {promotion.from_}", _where(ctx))
+    if _is_chain_end(ctx) and promotion and (promotion.soak is None or promotion.soak.seconds <= 0):
+        yield Hit(f"promotion into {ctx.environment.name} requires no soak time in {promotion.from_}",
+                  _where(ctx, "soak") if promotion.soak is not None else _where(ctx))
 
 
 def promotion_window(ctx: EnvContext) -> Iterator[Hit]:

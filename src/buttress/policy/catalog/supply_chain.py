@@ -12,7 +12,7 @@ from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappi
 from buttress.secrets import looks_secret, redact_text
 
 _NOT_SCANNED = frozenset({"secrets", "image", "extends", "kind", "consumes", "resources", "scaling", "slo",
-                          "rollout", "schedule", "capacity", "access"})
+                          "rollout", "schedule", "capacity"})
 """Module keys that hold references or typed values (quantities, durations, names) validated by the
 spec, so no free text (and so no secret) can be written there."""
 _ENTROPY_KEYS = frozenset({"env", "args", "command", "labels"})
@@ -20,6 +20,7 @@ _ENTROPY_KEYS = frozenset({"env", "args", "command", "labels"})
 
 
 def _strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every string value under ``value`` with its path, and numbers written where text goes (a numeric password)."""
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _strings(item, (*path, key))
@@ -28,6 +29,19 @@ def _strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
             yield from _strings(item, (*path, i))
     elif isinstance(value, str):
         yield path, value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path, str(value)
+
+
+def _keys(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every mapping key under ``value`` with its path (a label's name is written into manifests too)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key), str(key)
+            yield from _keys(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _keys(item, (*path, i))
 
 
 _MERGED_INTO_MODULES = frozenset({"modules", "defaults"})
@@ -51,8 +65,8 @@ def _flag_values(value: Any) -> dict[Any, str]:
 
 
 def _module_secrets(m: ResolvedModule) -> Iterator[Hit]:
-    """Every string the module writes, except secret references and typed values; and its image's tag (known
-    token formats only), which the manifests write and the image controls' messages would show."""
+    """Every string and key the module writes, except secret references and typed values; and its image
+    reference (known token formats only), which the manifests write and the image controls' messages would show."""
     for key, value in m.data.items():
         if key in _NOT_SCANNED:
             continue
@@ -62,8 +76,12 @@ def _module_secrets(m: ResolvedModule) -> Iterator[Hit]:
             reason = looks_secret(text, name=name, entropy_check=key in _ENTROPY_KEYS)
             if reason:
                 yield _secret_hit(path, reason, m.name)
-    tag = m.spec.image.tag if m.spec.image is not None else None
-    reason = looks_secret(tag, entropy_check=False) if tag else None
+        for path, text in _keys(value, (key,)):  # names: known token formats only
+            reason = looks_secret(text, entropy_check=False)
+            if reason:
+                yield _secret_hit(path, reason, m.name)
+    image = m.spec.image
+    reason = looks_secret(str(image), entropy_check=False) if image is not None else None
     if reason:
         yield _secret_hit(("image",), reason, m.name)
 
