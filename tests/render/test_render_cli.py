@@ -207,3 +207,18 @@ def test_render_killed_mid_write_leaves_the_previous_render(tmp_path: Path) -> N
     caught = any(_kill_while_staging(args, tmp_path, ".out.tmp-") for _ in range(3))
     assert caught, "every render finished before it could be killed"
     assert _tree(out) == before
+
+
+def test_a_bundle_json_beside_other_files_is_no_earlier_render(cli: CLI, fraud: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "main.js").write_text("mine")
+    (project / MANIFEST).write_text("{}")  # another tool's manifest
+    run = cli("render", fraud, "--env", "dev", "--out", project, "--no-cache")
+    assert run.exit == 2 and "not an earlier render" in run.stderr
+    assert _tree(project) == {"src/main.js": b"mine", MANIFEST: b"{}"}
+    out = tmp_path / "out"
+    assert cli("render", fraud, "--env", "dev", "--out", out, "--no-cache").exit == 0
+    (out / "dev" / "notes.md").write_text("added by hand")  # a real render, and a file it did not write
+    run = cli("render", fraud, "--env", "dev", "--out", out, "--no-cache")
+    assert run.exit == 2 and (out / "dev" / "notes.md").read_text() == "added by hand"

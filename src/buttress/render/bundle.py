@@ -172,7 +172,22 @@ def _recover(out: Path) -> None:
 
 
 def _earlier_render(folder: Path) -> bool:
-    return (folder / MANIFEST).is_file()
+    """Whether ``folder`` holds an earlier render and nothing else: a ``bundle.json`` buttress wrote (its
+    version, digest and file list) listing every file there. A folder that merely has a ``bundle.json``
+    (another tool's, or one beside the user's own files) is not one: replacing it would delete those."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+        listed = {entry["path"] for entry in manifest["files"]}
+        if not isinstance(manifest.get("version"), int) or not str(manifest.get("digest", "")).startswith("sha256:"):
+            return False
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+    for root, _, names in os.walk(folder):
+        for name in names:
+            relative = (Path(root) / name).relative_to(folder).as_posix()
+            if relative != MANIFEST and relative not in listed:
+                return False
+    return True
 
 
 def refuse_unsafe_target(out_dir: Path | str, keep: Iterable[Path] = (), *,

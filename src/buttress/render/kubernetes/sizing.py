@@ -99,5 +99,10 @@ def size(module: ResolvedModule) -> Size:
 
 
 def peak_pods(module: ResolvedModule) -> int:
-    """Pods the module may run at once: max replicas plus one surge pod during a rollout."""
-    return replicas(module)[1] + 1
+    """Pods the module may run at once: max replicas plus one surge pod during a rollout; twice max for a
+    blue-green release, whose preview runs a full set beside the active one until promotion."""
+    high = replicas(module)[1]
+    rollout = module.spec.rollout
+    if module.long_running and module.spec.state is None and rollout and rollout.strategy == "blue-green":
+        return 2 * high
+    return high + 1
