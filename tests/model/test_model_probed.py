@@ -133,3 +133,19 @@ def test_mermaid_edge_labels_quote_ranges(fraud: Path) -> None:
     v = buttress.validate(fraud)
     text = to_mermaid(v.environments["prod"], v.graphs["prod"], v.blueprint.spec.externals)
     assert 'scorer -->|"feature-api ^0.9 #124;#124; ^1.5"| features' in text
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    ("{'cost centre!': risk-ml-training}", "'cost centre!' is not a Kubernetes label key"),
+    ("{cost-centre: risk ml training}", "'risk ml training' is not a Kubernetes label value"),
+    ("{cost-centre: " + "a" * 64 + "}", "is not a Kubernetes label value")])
+def test_labels_kubernetes_would_refuse_are_located_errors(fraud: Path, labels: str, message: str) -> None:
+    edit(fraud / "blueprint.yaml", "labels: {cost-centre: risk-ml-training}", f"labels: {labels}")
+    [problem] = problems(fraud)
+    assert message in problem and "(at modules.retrain.labels." in problem
+
+
+def test_prefixed_keys_and_empty_values_are_labels(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "labels: {cost-centre: risk-ml-training}",
+         "labels: {example.com/cost-centre: risk_ml.training, tier: ''}")
+    assert buttress.validate(fraud).environments

@@ -452,6 +452,32 @@ HostName = Annotated[str, AfterValidator(check_host),
                      WithJsonSchema({"type": "string", "description": HOST_HINT, "pattern": rf"^(\*\.)?{_HOST}$"})]
 """A public host name, kept as the user wrote it."""
 
+_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
+_LABEL_KEY = re.compile(rf"({_HOST}/)?{_LABEL_NAME}")
+_LABEL_VALUE = re.compile(rf"{_LABEL_NAME}?")
+LABEL_KEY_HINT = "a Kubernetes label key such as cost-centre or example.com/team (letters, digits, '-', '_', '.'; at most 63)"
+LABEL_VALUE_HINT = "a Kubernetes label value (letters, digits, '-', '_', '.', starting and ending alphanumeric; at most 63)"
+
+
+def check_label_key(text: str) -> str:
+    """``text`` if Kubernetes accepts it as a label key: a name of at most 63 characters, an optional DNS prefix."""
+    prefix, _, name = text.rpartition("/")
+    if not _LABEL_KEY.fullmatch(text) or len(prefix) > 253 or len(name) > 63:
+        raise ValueError(f"{text!r} is not {LABEL_KEY_HINT}")
+    return text
+
+
+def check_label_value(text: str) -> str:
+    """``text`` if Kubernetes accepts it as a label value (which every rendered object carries)."""
+    if len(text) > 63 or not _LABEL_VALUE.fullmatch(text):
+        raise ValueError(f"{text!r} is not {LABEL_VALUE_HINT}")
+    return text
+
+
+LabelKey = Annotated[str, AfterValidator(check_label_key), WithJsonSchema({"type": "string", "description": LABEL_KEY_HINT})]
+LabelValue = Annotated[str, AfterValidator(check_label_value),
+                       WithJsonSchema({"type": "string", "description": LABEL_VALUE_HINT})]
+
 CIDR_HINT = "a network in CIDR notation such as 10.20.0.0/16 or 2001:db8::/32"
 _PREFIX = re.compile(r"[0-9]{1,3}")
 

@@ -12,7 +12,19 @@ from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapV
 from pydantic_core import InitErrorDetails
 
 from buttress.model.spec.base import Classification, Spec
-from buttress.model.units import Cron, Duration, HostName, ImageRef, Percent, PlainValue, Quantity, SecretRef, SemVer
+from buttress.model.units import (
+    Cron,
+    Duration,
+    HostName,
+    ImageRef,
+    LabelKey,
+    LabelValue,
+    Percent,
+    PlainValue,
+    Quantity,
+    SecretRef,
+    SemVer,
+)
 
 ModuleKind = Literal["service", "worker", "job", "cronjob"]
 LONG_RUNNING: frozenset[str] = frozenset({"service", "worker"})
@@ -203,7 +215,7 @@ class ModuleSpec(Spec):
     description: str | None = None
     owner: str | None = None
     oncall: str | None = None
-    labels: dict[str, str] | None = None
+    labels: dict[LabelKey, LabelValue] | None = None
     image: ImageRef | None = None
     command: list[str] | None = None
     args: list[str] | None = None
