@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from buttress.errors import Problem
 from buttress.model.source import KeyPath, Mark, format_keypath
 from buttress.model.suggest import closest, did_you_mean
+from buttress.model.units import number_text
 
 Locator = Callable[[KeyPath, bool], Mark]
 
@@ -94,8 +95,8 @@ def problems_from(
             key_error = True
         elif kind == "missing":
             message = f"missing required key {str(loc[-1])!r}"
-        elif kind in _READABLE:
-            message = _READABLE[kind](err.get("ctx") or {}, _value_at(data, path) if path == loc else _ABSENT)
+        elif (readable := _readable(kind, err.get("ctx") or {}, _value_at(data, path) if path == loc else _ABSENT)):
+            message = readable
         elif kind == "literal_error":
             given = _value_at(data, path)
             choices = re.findall(r"'([^']*)'", err["msg"])
@@ -122,38 +123,32 @@ def _given(value: Any) -> str:
     return f", got {names.get(type(value), 'a value')}"
 
 
-def _number(value: Any) -> str:
-    """A bound as a user writes it: ``0``, not ``0.0``; ``1000000``, not ``1e+06``."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+_EXPECTED = {"dict_type": "a mapping (key: value)", "model_type": "a mapping (key: value)",
+             "model_attributes_type": "a mapping (key: value)", "list_type": "a list", "string_type": "text",
+             "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+             "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false",
+             "bool_parsing": "true or false"}
+"""Pydantic's type errors, by what the value should have been."""
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+_EMPTY = {"string_too_short": "characters", "too_short": "items"}
 
 
-_READABLE: dict[str, Callable[[dict[str, Any], Any], str]] = {
-    "greater_than_equal": lambda ctx, _: f"must be at least {_number(ctx.get('ge'))}",
-    "greater_than": lambda ctx, _: f"must be more than {_number(ctx.get('gt'))}",
-    "less_than_equal": lambda ctx, _: f"must be at most {_number(ctx.get('le'))}",
-    "less_than": lambda ctx, _: f"must be less than {_number(ctx.get('lt'))}",
-    "finite_number": lambda ctx, _: "must be a finite number",
-    "dict_type": lambda ctx, given: f"expected a mapping (key: value){_given(given)}",
-    "model_type": lambda ctx, given: f"expected a mapping (key: value){_given(given)}",
-    "model_attributes_type": lambda ctx, given: f"expected a mapping (key: value){_given(given)}",
-    "list_type": lambda ctx, given: f"expected a list{_given(given)}",
-    "string_type": lambda ctx, given: f"expected text{_given(given)}"
-    + ("; quote it" if isinstance(given, (int, float)) and not isinstance(given, bool) else ""),
-    "int_type": lambda ctx, given: f"expected a whole number{_given(given)}",
-    "int_parsing": lambda ctx, given: f"expected a whole number{_given(given)}",
-    "int_from_float": lambda ctx, given: f"expected a whole number{_given(given)}",
-    "float_type": lambda ctx, given: f"expected a number{_given(given)}",
-    "float_parsing": lambda ctx, given: f"expected a number{_given(given)}",
-    "bool_type": lambda ctx, given: f"expected true or false{_given(given)}",
-    "bool_parsing": lambda ctx, given: f"expected true or false{_given(given)}",
-    "string_too_short": lambda ctx, _: "must not be empty" if ctx.get("min_length") == 1
-    else f"must be at least {ctx.get('min_length')} characters",
-    "too_short": lambda ctx, _: "must not be empty" if ctx.get("min_length") == 1
-    else f"must hold at least {ctx.get('min_length')} items",
-}
-"""Pydantic's error types, as messages in the blueprint language's words (no Python class names)."""
+def _readable(kind: str, ctx: dict[str, Any], given: Any) -> str | None:
+    """Pydantic's error ``kind`` as a message in the blueprint language's words (no Python class names), or
+    None for a kind left as pydantic words it."""
+    if kind in _EXPECTED:
+        quote = "; quote it" if kind == "string_type" and type(given) in (int, float) else ""
+        return f"expected {_EXPECTED[kind]}{_given(given)}{quote}"
+    if kind in _BOUNDS:
+        bound, words = _BOUNDS[kind]
+        return f"must be {words} {number_text(ctx.get(bound, 0))}"
+    if kind in _EMPTY:
+        size = ctx.get("min_length")
+        return "must not be empty" if size == 1 else f"must hold at least {size} {_EMPTY[kind]}"
+    if kind == "finite_number":
+        return "must be a finite number"
+    return None
 
 
 def _misspelt_keys(errors: Any, data: Any, root: type[BaseModel]) -> set[tuple[KeyPath, str]]:

@@ -51,7 +51,7 @@ class _Text:
         if not isinstance(value, str):
             if not cls.accepts_numbers:
                 raise ValueError(f"expected {cls.pattern_hint}; quote it if it is meant as text")
-            value = _number_text(value)
+            value = number_text(value)
         return _parse_cached(cls, value.strip())  # type: ignore[arg-type, return-value]
 
     @classmethod
@@ -75,7 +75,7 @@ class _Text:
         return f"{type(self).__name__}({self.text!r})"
 
 
-def _number_text(value: int | float) -> str:
+def number_text(value: int | float) -> str:
     """A YAML number as text: a whole float as its integer (``5e8`` -> ``500000000``), else ``%g``."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
         return str(int(value))
@@ -114,11 +114,9 @@ class Quantity(_Text):
         if not m:
             raise ValueError(f"{text!r} is not {cls.pattern_hint}")
         number, suffix, exponent = m.group(1), m.group(2) or "", m.group(3)
-        if exponent is not None and abs(int(exponent[1:])) > 18:
-            raise ValueError(f"{text!r} is out of range: Kubernetes quantities reach about 9.2E (2^63 - 1)")
-        scale = Decimal(10) ** int(exponent[1:]) if exponent else (
-            Decimal(_BINARY[suffix]) if suffix in _BINARY else _DECIMAL[suffix])
-        amount = Decimal(number) * scale
+        power = int(exponent[1:]) if exponent else 0
+        scale = Decimal(10) ** power if exponent else Decimal(_BINARY[suffix]) if suffix in _BINARY else _DECIMAL[suffix]
+        amount = Decimal(number) * scale if abs(power) <= 18 else _QUANTITY_MAX + 1  # no huge powers computed
         if amount > _QUANTITY_MAX:
             raise ValueError(f"{text!r} is out of range: Kubernetes quantities reach about 9.2E (2^63 - 1)")
         return cls(text, amount)
@@ -212,9 +210,10 @@ class Rate(_Text):
             raise ValueError(f"{text!r} is not {cls.pattern_hint}")
         if float(m.group(1)) <= 0:
             raise ValueError(f"{text!r} is no rate: give one of more than 0, such as 2500rps")
-        if float(m.group(1)) * _RATE_UNITS[m.group(2)] > _RATE_MAX:
+        per_second = float(m.group(1)) * _RATE_UNITS[m.group(2)]
+        if per_second > _RATE_MAX:
             raise ValueError(f"{text!r} is out of range: a rate is at most 1e9rps")
-        return cls(text, float(m.group(1)) * _RATE_UNITS[m.group(2)])
+        return cls(text, per_second)
 
 
 _SEMVER = re.compile(

@@ -107,12 +107,12 @@ def verdict_tuples(value: Any) -> list[VerdictTuple]:
     return sorted(set(out), key=lambda t: (t[0], t[2], t[3] or ""))
 
 
-
 def input_term(value: Any) -> str:
     """``value`` as the JSON text the engine reads as ``input``. (``regopy.Input`` built from Python objects
     gives a term that ``json.marshal`` and ``walk`` cannot read when it holds an array: the rule is then
     silently undefined.)"""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
 
 class Failure(NamedTuple):
     """An input whose evaluation failed: its index in the batch, and the engine's message."""

@@ -10,12 +10,12 @@ from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappi
 SENSITIVE_RESOURCES = frozenset({"secrets", "pods/exec", "pods/attach", "pods/portforward", "pods/proxy",
                                  "services/proxy", "nodes/proxy", "serviceaccounts/token",
                                  "clusterroles", "roles", "rolebindings", "clusterrolebindings"})
+ESCALATING_VERBS = frozenset({"escalate", "bind", "impersonate"})
 
 
 def has_wildcard(values: list[str]) -> bool:
     """Whether an RBAC list holds a wildcard: ``*`` itself, or in a subresource such as ``pods/*``."""
     return any("*" in value for value in values)
-ESCALATING_VERBS = frozenset({"escalate", "bind", "impersonate"})
 
 
 def public_auth(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:

@@ -9,7 +9,7 @@ from typing import Any
 from buttress.model.resolve import ResolvedModule
 from buttress.model.source import KeyPath
 from buttress.policy.catalog.base import STRICT, Control, EnvContext, Hit, Mappings
-from buttress.secrets import looks_secret, redact_text
+from buttress.secrets import looks_secret
 
 _NOT_SCANNED = frozenset({"secrets", "image", "extends", "kind", "consumes", "resources", "scaling", "slo",
                           "rollout", "schedule", "capacity"})
@@ -114,7 +114,7 @@ def image_digest(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
     """The image is pinned by a full sha256 digest."""
     image = m.spec.image
     if image is not None and not image.pinned:
-        yield Hit(f"image {image.repository} is not pinned by digest (tag {redact_text(image.tag or 'none')}); "
+        yield Hit(f"image {image.repository} is not pinned by digest (tag {image.tag or 'none'}); "
                   "use @sha256:<digest>", ("image",))
 
 
