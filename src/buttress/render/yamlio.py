@@ -13,7 +13,7 @@ the object. Called by ``buttress.app.render`` and the benchmarks.
 
 ``dump_documents`` writes the same text for large documents of repeated parts — the monitoring's
 rules file, the PrometheusRule holding the same rule groups, the promtool tests expecting the
-rules' label sets — with a Python emitter of yaml-rs's layout (``_Emitter``) that writes a part
+rules' label sets — with a Python emitter of yaml-rs's layout (``Emitter``) that writes a part
 several documents hold once; checked against yaml-rs on generated documents
 (tests/render/test_render_bundle.py).
 """
@@ -109,11 +109,12 @@ def _double_quoted(value: str) -> str | None:
     return quoted
 
 
-class _Fallback(Exception):
-    """The document holds something only the general path writes faithfully."""
+class Fallback(Exception):
+    """The document holds something only the general path writes faithfully (raised by ``Emitter``;
+    the text writers of ``render.monitoring.text`` raise it too, and their callers then emit objects)."""
 
 
-class _Emitter:
+class Emitter:
     """Block YAML in yaml-rs's layout (two-space indents, sequences indented under their key,
     scalars in its forms) for trees of ``dict``, ``list`` and JSON scalars, written in Python.
 
@@ -122,7 +123,7 @@ class _Emitter:
     one join, and a ``dict`` or ``list`` object met again (the label set every rule of an SLO
     shares, the rule groups both the rules file and the PrometheusRule hold) is not walked again:
     its text is reused, re-indented where it must be. A string ``_risky`` for yaml-rs, or a type
-    other than the JSON ones, raises ``_Fallback``.
+    other than the JSON ones, raises ``Fallback``.
     """
 
     def __init__(self) -> None:
@@ -144,14 +145,19 @@ class _Emitter:
         body = self.block(obj, 0) if type(obj) in (dict, list) and obj else self.inline(obj)
         return f"---\n{body}\n"
 
+    def form(self, value: str) -> str:
+        """A string's form as yaml-rs writes it, worked out once per distinct string; ``Fallback``
+        where only the general path writes it faithfully. For writers of YAML text (``render.monitoring.text``)."""
+        return self.forms.get(value) or self.text(value)
+
     def text(self, value: str) -> str:
         """A string's form: plain, double-quoted, or (not printable ASCII) what yaml-rs makes of it."""
         if type(value) is not str:
-            raise _Fallback
+            raise Fallback
         form = None
         if value.isascii():
             if value[:1] in _FIRST and _YAML11_ONLY.fullmatch(value) is not None:
-                raise _Fallback
+                raise Fallback
             if _QUOTED.search(value) is not None:
                 form = _double_quoted(value)
             elif value.isprintable():
@@ -159,15 +165,15 @@ class _Emitter:
                 form = f'"{value}"' if numeric or value in _RESERVED else value
         if form is None:
             if _risky(value):
-                raise _Fallback
+                raise Fallback
             form = yaml_rs.dumps(value)[4:]
             if "\n" in form:
-                raise _Fallback
+                raise Fallback
         self.forms[value] = form
         return form
 
     def head(self, key: str) -> str:
-        """``key:`` for a mapping key (only strings: another key raises ``_Fallback``)."""
+        """``key:`` for a mapping key (only strings: another key raises ``Fallback``)."""
         head = self.heads[key] = self.text(key) + ":"
         return head
 
@@ -188,7 +194,7 @@ class _Emitter:
             return "{}"
         if kind is list and not value:
             return "[]"
-        raise _Fallback
+        raise Fallback
 
     def block(self, obj: dict[Any, Any] | list[Any], indent: int) -> str:
         """The lines of a non-empty container at ``indent``, the first without its indent (where
@@ -256,15 +262,15 @@ def dump(obj: Any) -> str:
 
 def dump_documents(objects: list[Any]) -> list[str]:
     """Each of ``objects`` as its own document, the same text as ``dump`` writes, for large
-    documents of repeated parts (the monitoring's rules): one ``_Emitter`` writes them all, so a
+    documents of repeated parts (the monitoring's rules): one ``Emitter`` writes them all, so a
     ``dict`` or ``list`` several of them hold (the same object) is written once. A document it
     cannot write faithfully goes to ``dump``."""
-    emitter = _Emitter()
+    emitter = Emitter()
     out = []
     for obj in objects:
         try:
             out.append(emitter.document(obj))
-        except _Fallback:
+        except Fallback:
             out.append(dump(obj))
     return out
 

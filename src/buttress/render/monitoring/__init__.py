@@ -12,13 +12,15 @@ from typing import Any
 
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
-from buttress.model.resolve import Environment
-from buttress.render.common.labels import environment_annotations, environment_labels
+from buttress.model.resolve import Environment, ResolvedModule
+from buttress.render.common.labels import environment_annotations, environment_labels, oncall, owner
 from buttress.render.monitoring.promtests import module_tests
-from buttress.render.monitoring.rules import module_group
-from buttress.render.signals.alerts import alerts_of
-from buttress.render.signals.slo import slos_of
-from buttress.render.yamlio import dump_documents
+from buttress.render.monitoring.rules import group_name, module_group
+from buttress.render.monitoring.shapes import Shapes
+from buttress.render.monitoring.text import Writer, operator_document, rules_document
+from buttress.render.signals.alerts import Alert, alerts_of, kind_alerts
+from buttress.render.signals.slo import Slo, slos_of
+from buttress.render.yamlio import Emitter, Fallback, dump_documents
 
 COMPONENT = "monitoring"
 """``app.kubernetes.io/component`` of the PrometheusRule (environment-wide, like the Namespace)."""
@@ -46,19 +48,59 @@ def prometheus_rule(bp: Blueprint, env: Environment, groups: list[dict[str, Any]
 def render_monitoring(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
     """Rules, the PrometheusRule and the promtool tests of one environment.
 
-    The rule groups are built once and the same objects go into both rule documents (and the
-    tests' expected alerts share the alerts' label sets), so one emitter writes each only once.
+    Written as text (``monitoring.text``, by SLO shape: ``monitoring.shapes``); where a string
+    cannot be written faithfully that way, the objects of ``monitoring.rules`` and
+    ``monitoring.promtests`` are emitted instead (the same bytes wherever both can write them).
     """
+    try:
+        return text_files(bp, env, graph)
+    except Fallback:
+        signals = [(module, slos, alerts_of(bp, env, graph, module, slos))
+                   for module, slos in ((m, slos_of(env, m)) for m in env.modules.values())]
+        return emitted_files(bp, env, graph, signals)
+
+
+Signals = list[tuple[ResolvedModule, list[Slo], list[Alert]]]
+"""Each module with its ``slos_of`` and ``alerts_of``."""
+
+
+def text_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
+    """The files written as text; ``Fallback`` where that cannot be done faithfully."""
+    emitter = Emitter()
+    writer = Writer(emitter)
+    shapes = Shapes(writer, bp, env, graph)
     groups, tests = [], {}
-    for name, module in env.modules.items():
-        slos = slos_of(env, module)
-        alerts = alerts_of(bp, env, graph, module, slos)
+    for module in env.modules.values():
+        team, on = owner(bp, module), oncall(bp, module)
+        slos = [shapes.text(slo, module, team, on) for slo in slos_of(env, module)]
+        kind = [writer.alert_rule(a) for a in kind_alerts(bp, env, graph, module)]
+        if slos or kind:
+            groups.append("".join([writer.group_head(group_name(bp, env, module.name)), *(s[0] for s in slos),
+                                   *(s[1] for s in slos), *kind]))
+        if slos:
+            tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = "".join(
+                [writer.tests_head(), *(s[2] for s in slos), "\n"]).encode()
+    if not groups:
+        raise Fallback  # ``groups: []``: rare, and written by the emitter
+    rule = prometheus_rule(bp, env, [])
+    del rule["spec"]
+    head = emitter.document(rule)
+    return {RULES_FILE: rules_document(groups).encode(), OPERATOR_FILE: operator_document(head, groups).encode(),
+            **tests}
+
+
+def emitted_files(bp: Blueprint, env: Environment, graph: Graph, signals: Signals) -> dict[str, bytes]:
+    """The same files from the objects of ``monitoring.rules`` and ``monitoring.promtests``: the
+    rule groups are built once and the same objects go into both rule documents (and the tests'
+    expected alerts share the alerts' label sets), so one emitter writes each only once."""
+    groups, tests = [], {}
+    for module, slos, alerts in signals:
         group = module_group(bp, env, graph, module, alerts, slos)
         if group is not None:
             groups.append(group)
         cases = module_tests(bp, env, graph, module, alerts, slos)
         if cases is not None:
-            tests[f"{TESTS_FOLDER}/{name}.yaml"] = cases
+            tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = cases
     paths = [RULES_FILE, OPERATOR_FILE, *tests]
     texts = dump_documents([{"groups": groups}, prometheus_rule(bp, env, groups), *tests.values()])
     return {path: text.encode() for path, text in zip(paths, texts, strict=True)}

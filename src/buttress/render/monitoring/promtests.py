@@ -34,7 +34,7 @@ SLOW_AT_MINUTES = 35
 _PAGE, _TICKET = "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow"
 
 
-def _series_names(slo: Slo) -> list[str]:
+def series_names(slo: Slo) -> list[str]:
     """The synthetic counters of an SLO: good and bad requests, or the threshold's bucket, +Inf and count."""
     if slo.threshold is None:
         label = status_label(slo.metric)
@@ -54,7 +54,7 @@ class Scenario:
     at_minutes: int
     """When the alerts are evaluated; the counters run five minutes longer."""
     steps: tuple[str, ...]
-    """Each counter's increase per minute, in ``_series_names`` order."""
+    """Each counter's increase per minute, in ``series_names`` order."""
     fire: tuple[tuple[str, bool], ...]
     """Each alert evaluated, and whether it must fire."""
 
@@ -135,7 +135,7 @@ def _case(label: str, names: list[str], scenario: Scenario, alerts: dict[str, Al
 def slo_cases(slo: Slo, alerts: dict[str, Alert]) -> list[dict[str, Any]]:
     """The fast-burn, slow-burn and below-one cases of one SLO (``alerts``: its alerts by name);
     the expected alerts carry exactly the rules' labels and annotations (the same dicts)."""
-    names = _series_names(slo)
+    names = series_names(slo)
     label = f"{slo.module} {slo.name}"
     return [_case(label, names, s, alerts)
             for s in scenarios(tuple(slo.factors()), slo.error_budget, slo.threshold is not None)]

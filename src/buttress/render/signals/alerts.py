@@ -88,10 +88,14 @@ class Scope:
     env: Environment
     graph: Graph
     module: ResolvedModule
+    labels: dict[str, str] | None = None
+    """Labels in place of ``base_labels``' own (the stand-ins of ``monitoring.templates``)."""
 
     @functools.cached_property
     def base_labels(self) -> dict[str, str]:
         """Labels every alert of the module carries."""
+        if self.labels is not None:
+            return self.labels
         return {"blueprint": str(self.bp.spec.name), "environment": self.env.name, "module": self.module.name,
                 "team": owner(self.bp, self.module), "oncall": oncall(self.bp, self.module)}
 
@@ -271,9 +275,17 @@ def alerts_of(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedMod
     scope = Scope(bp, env, graph, module)
     out: list[Alert] = []
     for slo in slos if slos is not None else slos_of(env, module):
-        out += _burn_alerts(scope, slo)
-        out.append(_absent_alert(scope, slo))
+        out += _slo_alerts(scope, slo)
     return scope.linked(out + _kind_alerts(scope))
+
+
+def slo_alerts(scope: Scope, slo: Slo) -> list[Alert]:
+    """The alerts of one SLO (in ``alerts_of``'s order), linked to the runbook."""
+    return scope.linked(_slo_alerts(scope, slo))
+
+
+def _slo_alerts(scope: Scope, slo: Slo) -> list[Alert]:
+    return [*_burn_alerts(scope, slo), _absent_alert(scope, slo)]
 
 
 def kind_alerts(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:

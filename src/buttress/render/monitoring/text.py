@@ -1,0 +1,148 @@
+"""The monitoring's YAML written directly as text: the rule groups (for ``rules.yaml`` and the
+PrometheusRule) and the promtool test files, byte for byte what emitting the objects of
+``monitoring.rules`` and ``monitoring.promtests`` writes, several times faster.
+
+The objects stay the specification: ``render.monitoring`` emits them whenever this writer raises
+``yamlio.Fallback`` (a string only the general emitter writes faithfully: a line break, a
+character outside printable ASCII, a YAML 1.1 date), and a test compares the two on every example
+and on blueprints of unusual names and values. What makes it fast: every string's YAML form comes
+from one ``yamlio.Emitter`` (worked out once per distinct string), and the SLI and burn-rate
+expressions of an SLO, which differ only in their window, are escaped once per SLO and assembled
+per window. Called by ``render.monitoring.render_monitoring``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from buttress.render.monitoring.promtests import Scenario, scenarios, series_names
+from buttress.render.signals.alerts import Alert
+from buttress.render.signals.series import selector
+from buttress.render.signals.slo import (
+    BUDGET_RECORD,
+    BURN_RECORD,
+    OBJECTIVE_RECORD,
+    REMAINING_RECORD,
+    SLI_RECORD,
+    Slo,
+    number,
+)
+from buttress.render.yamlio import Emitter, Fallback
+
+_ENCODE = json.encoder.encode_basestring
+
+
+def _escaped(value: str) -> str:
+    """``value`` as inside a double-quoted YAML (and JSON) string: only printable ASCII, whose only
+    escapes are ``\\"`` and ``\\\\`` in both; anything else is for the general emitter."""
+    if not (value.isascii() and value.isprintable()):
+        raise Fallback
+    return str(_ENCODE(value))[1:-1]
+
+
+class Writer:
+    """Writes the groups and test files of one environment at the indents of ``rules.yaml`` and
+    of a test file; ``operator`` re-indents the groups for the PrometheusRule."""
+
+    def __init__(self, emitter: Emitter) -> None:
+        self.form = emitter.form
+        self.pairs: dict[int, tuple[list[str], list[str]]] = {}
+        """``id`` of an alert -> its labels' and annotations' ``key: value`` lines."""
+        self.kept: list[Alert] = []
+        """The alerts of ``pairs``, kept alive so that no ``id`` is reused."""
+
+    def lines(self, mapping: dict[str, str]) -> list[str]:
+        """A flat mapping of strings as ``key: value`` lines."""
+        form = self.form
+        return [f"{form(k)}: {form(v)}" for k, v in mapping.items()]
+
+    def alert_pairs(self, alert: Alert) -> tuple[list[str], list[str]]:
+        """The label and annotation lines of an alert, built once for its rule and its tests."""
+        pairs = self.pairs.get(id(alert))
+        if pairs is None:
+            pairs = self.pairs[id(alert)] = (self.lines(alert.labels), self.lines(alert.annotations))
+            self.kept.append(alert)
+        return pairs
+
+    def slo_records(self, blueprint: str, environment: str, slo: Slo) -> str:
+        """The recording rules of one SLO (``rules.slo_records``), each starting on a new line."""
+        form = self.form
+        ident = slo.identity(blueprint, environment)
+        labels = "\n        labels:\n          " + "\n          ".join(self.lines(ident))
+        plain = selector(ident)
+        sel = _escaped(plain)
+        budget = number(slo.error_budget)
+        head, middle, tail = (_escaped(part) for part in slo._ratio_parts)
+        first = slo.windows[0]
+        if form(slo.error_ratio(first)) != f'"{head}{first}{middle}{first}{tail}"':
+            raise Fallback  # a form other than a plain double-quoted string: written as the objects are
+        records = [f'\n      - record: {form(SLI_RECORD.format(window=w))}\n        expr: "{head}{w}{middle}{w}{tail}"{labels}'
+                   for w in slo.windows]
+        records += [f'\n      - record: {form(BURN_RECORD.format(window=w))}\n        expr: '
+                    f'"{SLI_RECORD.format(window=w)}{sel} / {budget}"{labels}' for w in slo.windows]
+        records += [
+            f"\n      - record: {form(OBJECTIVE_RECORD)}\n        expr: {form(f'vector({number(slo.objective)})')}{labels}",
+            f"\n      - record: {form(BUDGET_RECORD)}\n        expr: {form(f'vector({budget})')}{labels}",
+            f"\n      - record: {form(REMAINING_RECORD)}\n        expr: "
+            f"{form(f'1 - {BURN_RECORD.format(window=slo.window_text)}{plain}')}{labels}",
+        ]
+        burn = f"{SLI_RECORD.format(window=first)}{plain} / {budget}"
+        if form(burn) != f'"{SLI_RECORD.format(window=first)}{sel} / {budget}"':
+            raise Fallback
+        return "".join(records)
+
+    def alert_rule(self, alert: Alert) -> str:
+        """One alerting rule (``rules.alert_rule``), starting on a new line."""
+        form = self.form
+        labels, annotations = self.alert_pairs(alert)
+        held = f"\n        for: {form(alert.for_)}" if alert.for_ else ""
+        return (f"\n      - alert: {form(alert.name)}\n        expr: {form(alert.expr)}{held}"
+                "\n        labels:\n          " + "\n          ".join(labels) +
+                "\n        annotations:\n          " + "\n          ".join(annotations))
+
+    def case(self, label: str, names: list[str], scenario: Scenario, alerts: dict[str, Alert]) -> str:
+        """One test case (``promtests._case``)."""
+        form = self.form
+        minutes = scenario.at_minutes + 5
+        evaluated = form(f"{scenario.at_minutes}m")
+        series = "".join(f"\n      - series: {name}\n        values: {form(f'0+{step}x{minutes}')}"
+                         for name, step in zip(names, scenario.steps, strict=True))
+        checks = []
+        for alertname, fires in scenario.fire:
+            head = f"\n      - eval_time: {evaluated}\n        alertname: {form(alertname)}\n        exp_alerts:"
+            if fires:
+                labels, annotations = self.alert_pairs(alerts[alertname])
+                head += ("\n          - exp_labels:\n              " + "\n              ".join(labels) +
+                         "\n            exp_annotations:\n              " + "\n              ".join(annotations))
+            else:
+                head += " []"
+            checks.append(head)
+        return (f"\n  - name: {form(f'{label}: {scenario.title}')}\n    interval: 1m\n    input_series:{series}"
+                "\n    alert_rule_test:" + "".join(checks))
+
+    def slo_cases(self, slo: Slo, alerts: list[Alert]) -> str:
+        """The test cases of one SLO (``promtests.slo_cases``; ``alerts``: its alerts)."""
+        by_name = {a.name: a for a in alerts}
+        names = [self.form(n) for n in series_names(slo)]
+        label = f"{slo.module} {slo.name}"
+        return "".join(self.case(label, names, s, by_name)
+                       for s in scenarios(tuple(slo.factors()), slo.error_budget, slo.threshold is not None))
+
+    def group_head(self, name: str) -> str:
+        """The first lines of a rule group, before its rules."""
+        return f"\n  - name: {self.form(name)}\n    rules:"
+
+    def tests_head(self) -> str:
+        """The first lines of a test file, before its cases."""
+        return f"---\nrule_files:\n  - {self.form('../rules.yaml')}\nevaluation_interval: 1m\ntests:"
+
+
+def rules_document(groups: list[str]) -> str:
+    """``rules.yaml`` from the groups' text."""
+    return "---\ngroups:" + "".join(groups) + "\n"
+
+
+def operator_document(head: str, groups: list[str]) -> str:
+    """The PrometheusRule: ``head`` (its document without ``spec``, as the emitter writes it) and the
+    groups, two spaces further in."""
+    return head + "spec:\n  groups:" + "".join(groups).replace("\n", "\n  ") + "\n"

@@ -1,0 +1,95 @@
+"""The monitoring written as text (``monitoring.text``, templated by SLO shape in
+``monitoring.shapes``) is byte for byte what emitting its objects writes (``emitted_files``), on
+every example and on blueprints whose names and values take the less common paths: values that
+fill no template, values only the general emitter writes, published runbooks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from tests.conftest import EXAMPLES
+
+from buttress.app.validate import Validated, validate
+from buttress.render.monitoring import emitted_files, render_monitoring, text_files
+from buttress.render.monitoring.shapes import STAND_INS, Shapes, plain
+from buttress.render.monitoring.text import Writer
+from buttress.render.signals.alerts import alerts_of
+from buttress.render.signals.slo import slos_of
+from buttress.render.yamlio import Emitter, Fallback
+
+
+def _emitted(v: Validated, env: str) -> dict[str, bytes]:
+    e, graph = v.environments[env], v.graphs[env]
+    signals = [(m, slos, alerts_of(v.blueprint, e, graph, m, slos)) for m, slos in
+               ((m, slos_of(e, m)) for m in e.modules.values())]
+    return emitted_files(v.blueprint, e, graph, signals)
+
+
+def _variant(fraud: Path, *swaps: tuple[str, str]) -> Validated:
+    path = fraud / "blueprint.yaml"
+    text = path.read_text()
+    for old, new in swaps:
+        assert re.search(old, text, flags=re.M), old
+        text = re.sub(old, new, text, flags=re.M)
+    path.write_text(text)
+    return validate(fraud)
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if (p / "blueprint.yaml").is_file()))
+def test_text_is_what_the_objects_emit_on_every_example(example: str) -> None:
+    v = validate(EXAMPLES / example)
+    for env in v.environments:
+        written = text_files(v.blueprint, v.environments[env], v.graphs[env])
+        assert written == _emitted(v, env), f"{example}/{env}"
+
+
+VARIANTS = {
+    # not plain: written directly, not from a template
+    "spaced owner": ((r"^owner: risk-ml$", "owner: Risk ML Team"),),
+    "quoted on-call": ((r"^oncall: risk-ml-primary$", "oncall: 'risk:ml'"),),
+    "module named like a float": ((r"\bscorer\b", "nan"),),
+    "module starting with a digit": ((r"\bcase-store\b", "2026-store"),),
+    "owner that is a YAML word": ((r"^owner: risk-ml$", "owner: 'no'"),),
+    # plain, but published runbook links
+    "published runbooks": ((r"^oncall: risk-ml-primary$", "oncall: risk-ml-primary\nrunbooks:\n  url: https://git.example.com/ops/tree/main"),),
+    "non-ASCII runbook link": ((r"^oncall: risk-ml-primary$", "oncall: risk-ml-primary\nrunbooks:\n  url: https://wiki.example.com/bücher"),),
+    "non-ASCII owner": ((r"^owner: risk-ml$", "owner: équipe-ml"),),
+    # only the general emitter writes it (a YAML 1.1 date goes to PyYAML): the objects are emitted
+    "owner that reads as a date": ((r"^owner: risk-ml$", "owner: '2026-01-01 risk-ml'"),),
+}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_text_is_what_the_objects_emit_on_unusual_values(fraud: Path, name: str) -> None:
+    v = _variant(fraud, *VARIANTS[name])
+    for env in v.environments:
+        files = render_monitoring(v.blueprint, v.environments[env], v.graphs[env])
+        assert files == _emitted(v, env), f"{name}/{env}"
+        if name == "owner that reads as a date":
+            with pytest.raises(Fallback):
+                text_files(v.blueprint, v.environments[env], v.graphs[env])
+
+
+def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(fraud: Path) -> None:
+    v = _variant(fraud, (r"\bscorer\b", "nan"))
+    env = v.environments["prod"]
+    shapes = Shapes(Writer(Emitter()), v.blueprint, env, v.graphs["prod"])
+    for module in env.modules.values():
+        for slo in slos_of(env, module):
+            shapes.text(slo, module, "risk-ml", "risk-ml-primary")
+    templated = [t for t in shapes.templates.values() if t is not None]
+    assert templated and all("{0}" in part for t in templated for part in t)
+    assert not any(stand_in in part for t in templated for part in t for s in STAND_INS for stand_in in s)
+    # "nan" is no plain value: its SLOs took no template (every shape was templated by another module)
+    slos = {m: len(slos_of(env, mod)) for m, mod in env.modules.items()}
+    assert slos["nan"] > 0 and len(shapes.templates) < sum(n for m, n in slos.items() if m != "nan") + slos["nan"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("scorer", True), ("case-store", True), ("m00001", True), ("no", False), ("null", False), ("inf", False),
+    ("1scorer", False), ("Scorer", False), ("risk ml", False), ("", False), ("a:b", False),
+])
+def test_plain_values_are_those_written_as_a_stand_in_is(value: str, expected: bool) -> None:
+    assert plain(value) is expected
