@@ -1,7 +1,8 @@
 """The monitoring written as text (``monitoring.text``, templated by SLO shape in
-``monitoring.shapes``) is byte for byte what emitting its objects writes (``emitted_files``), on
-every example and on blueprints whose names and values take the less common paths: values that
-fill no template, values only the general emitter writes, published runbooks."""
+``monitoring.shapes``) is byte for byte what emitting its objects writes (``emitted_files``), and
+the dashboards filled in from templates are what writing each one out gives, on every example and
+on blueprints whose names and values take the less common paths: values that fill no template,
+values only the general emitter writes, published runbooks."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ import pytest
 from tests.conftest import EXAMPLES
 
 from buttress.app.validate import Validated, validate
+from buttress.render.common.jsonlines import json_lines
+from buttress.render.common.stand_ins import STAND_INS, plain
+from buttress.render.dashboards import render_dashboards
+from buttress.render.dashboards.module import module_dashboard
 from buttress.render.monitoring import emitted_files, render_monitoring, text_files
-from buttress.render.monitoring.shapes import STAND_INS, Shapes, plain
+from buttress.render.monitoring.shapes import Shapes
 from buttress.render.monitoring.text import Writer
 from buttress.render.signals.alerts import alerts_of
 from buttress.render.signals.slo import slos_of
@@ -28,6 +33,7 @@ def _emitted(v: Validated, env: str) -> dict[str, bytes]:
 
 
 def _variant(fraud: Path, *swaps: tuple[str, str]) -> Validated:
+    """The fraud-detection copy with each regular expression's matches replaced."""
     path = fraud / "blueprint.yaml"
     text = path.read_text()
     for old, new in swaps:
@@ -72,6 +78,17 @@ def test_text_is_what_the_objects_emit_on_unusual_values(fraud: Path, name: str)
                 text_files(v.blueprint, v.environments[env], v.graphs[env])
 
 
+@pytest.mark.parametrize("name", ["none", *VARIANTS])
+def test_dashboards_from_templates_are_the_dashboards_written_out(fraud: Path, name: str) -> None:
+    v = _variant(fraud, *VARIANTS.get(name, ()))
+    for env_name, env in v.environments.items():
+        graph = v.graphs[env_name]
+        files = render_dashboards(v.blueprint, env, graph)
+        for module in env.modules.values():
+            written = json_lines(module_dashboard(v.blueprint, env, graph, module), split=lambda key: key == "panels")
+            assert files[f"dashboards/{module.name}.json"] == written, f"{name}/{env_name}/{module.name}"
+
+
 def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(fraud: Path) -> None:
     v = _variant(fraud, (r"\bscorer\b", "nan"))
     env = v.environments["prod"]
@@ -80,8 +97,9 @@ def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(f
         for slo in slos_of(env, module):
             shapes.text(slo, module, "risk-ml", "risk-ml-primary")
     templated = [t for t in shapes.templates.values() if t is not None]
-    assert templated and all("{0}" in part for t in templated for part in t)
-    assert not any(stand_in in part for t in templated for part in t for s in STAND_INS for stand_in in s)
+    assert templated and all(0 in part.fields for t in templated for part in t)
+    assert not any(stand_in in piece for t in templated for part in t for piece in part.layout
+                   for s in STAND_INS for stand_in in s)
     # "nan" is no plain value: its SLOs took no template (every shape was templated by another module)
     slos = {m: len(slos_of(env, mod)) for m, mod in env.modules.items()}
     assert slos["nan"] > 0 and len(shapes.templates) < sum(n for m, n in slos.items() if m != "nan") + slos["nan"]

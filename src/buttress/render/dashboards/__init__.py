@@ -7,14 +7,19 @@ environment and module, so re-rendering never duplicates a dashboard in Grafana.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
-from buttress.model.resolve import Environment
+from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.jsonlines import json_lines
-from buttress.render.dashboards.module import module_dashboard
+from buttress.render.common.requests import duration_metric, requests_metric
+from buttress.render.common.stand_ins import STAND_INS, Template, plain, template
+from buttress.render.dashboards.module import Bounds, measured, module_dashboard, replica_bounds
 from buttress.render.dashboards.overview import overview_dashboard
+from buttress.render.signals.alerts import dashboard_uid
+from buttress.render.signals.slo import slos_of
 
 OVERVIEW_FILE = "dashboards/_overview.json"
 """Leading underscore: no module (a DNS-1123 label) can take this name."""
@@ -28,6 +33,56 @@ def _json(board: dict[str, Any]) -> bytes:
 def render_dashboards(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
     """The overview and one dashboard per module."""
     files = {OVERVIEW_FILE: _json(overview_dashboard(bp, env))}
+    shapes = Shapes(bp, env, graph)
     for name, module in env.modules.items():
-        files[f"dashboards/{name}.json"] = _json(module_dashboard(bp, env, graph, module))
+        files[f"dashboards/{name}.json"] = shapes.dashboard(module)
     return files
+
+
+class Shapes:
+    """Module dashboards of one environment, one template per shape of module (``common.stand_ins``):
+    modules of one kind, metrics and SLO shapes, whose dashboards chart no alert's measure, differ
+    only in their name, uid and replica bounds. Others are built and written out."""
+
+    BOUNDS = ((987654301, 987654302), (987654311, 987654312))
+    """The replica bounds standing in beside each set of ``STAND_INS``: numbers no dashboard holds otherwise."""
+
+    def __init__(self, bp: Blueprint, env: Environment, graph: Graph) -> None:
+        self.bp, self.env, self.graph = bp, env, graph
+        self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
+
+    def dashboard(self, module: ResolvedModule) -> bytes:
+        """The dashboard file of ``module``."""
+        charted = measured(self.bp, self.env, self.graph, module)
+        if charted or not plain(module.name):
+            return _json(module_dashboard(self.bp, self.env, self.graph, module, charted))
+        bounds = replica_bounds(module)
+        key = (module.kind, bool(module.spec.provides), requests_metric(module), duration_metric(module),
+               bounds and (bounds[0] is None, bounds[1] is None), tuple(slo.shape() for slo in slos_of(self.env, module)))
+        shape = self.templates[key] if key in self.templates else self._template(key, module, bounds)
+        if shape is None:
+            return _json(module_dashboard(self.bp, self.env, self.graph, module, charted))
+        low, high = bounds or (None, None)
+        return shape[0].fill((module.name, self._uid(module.name), str(low), str(high))).encode()
+
+    def _uid(self, module: str) -> str:
+        return dashboard_uid(str(self.bp.spec.name), self.env.name, module)
+
+    def _template(self, key: tuple[object, ...], module: ResolvedModule, bounds: Bounds | None) -> tuple[Template, ...] | None:
+        """The template of the key's shape: fields module, uid, minimum and maximum replicas."""
+        stand_ins = {s[0]: self.BOUNDS[i] for i, s in enumerate(STAND_INS)}
+
+        def stood(name: str) -> Bounds | None:
+            low, high = stand_ins[name]
+            return None if bounds is None else (None if bounds[0] is None else low, None if bounds[1] is None else high)
+
+        def write(stand_in: tuple[str, str, str]) -> tuple[str]:
+            twin = dataclasses.replace(module, name=stand_in[0])
+            return (_json(module_dashboard(self.bp, self.env, self.graph, twin, [], stood(stand_in[0]))).decode(),)
+
+        def fields(stand_in: tuple[str, str, str]) -> tuple[str, ...]:
+            low, high = stand_ins[stand_in[0]]
+            return stand_in[0], self._uid(stand_in[0]), str(low), str(high)
+
+        shape = self.templates[key] = template(write, fields)
+        return shape

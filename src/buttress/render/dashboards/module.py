@@ -37,7 +37,17 @@ def _red(grid: Grid, env: Environment, module: ResolvedModule) -> None:
         for q in (0.5, 0.95, 0.99)], "s"))
 
 
-def _saturation(grid: Grid, env: Environment, module: ResolvedModule) -> None:
+Bounds = tuple[int | None, int | None]
+"""The autoscaling bounds a dashboard marks: minimum and maximum replicas."""
+
+
+def replica_bounds(module: ResolvedModule) -> Bounds | None:
+    """The module's autoscaling bounds, or None without ``scaling.replicas``."""
+    replicas = module.spec.scaling.replicas if module.spec.scaling else None
+    return (replicas.min, replicas.max) if replicas is not None else None
+
+
+def _saturation(grid: Grid, env: Environment, module: ResolvedModule, bounds: Bounds | None) -> None:
     labels, regex = pod_labels(env, module.name)
     pods = selector(labels, regex)
     grid.row("Saturation")
@@ -50,13 +60,13 @@ def _saturation(grid: Grid, env: Environment, module: ResolvedModule) -> None:
         (f"sum(kube_pod_container_resource_requests{selector({**labels, 'resource': 'memory'}, regex)})",
          "requested")], "bytes"))
     if module.long_running:
-        replicas = module.spec.scaling.replicas if module.spec.scaling else None
+        low, high = bounds or (None, None)
         ready = selector({"namespace": labels["namespace"], "condition": "true"}, regex)
         queries = [(f"sum(kube_pod_status_ready{ready})", "ready")]
-        if replicas is not None and replicas.min is not None:
-            queries.append((f"vector({replicas.min})", "autoscaling min"))
-        if replicas is not None and replicas.max is not None:
-            queries.append((f"vector({replicas.max})", "autoscaling max"))
+        if low is not None:
+            queries.append((f"vector({low})", "autoscaling min"))
+        if high is not None:
+            queries.append((f"vector({high})", "autoscaling max"))
         grid.add(timeseries("Replicas vs. autoscaling bounds", queries, "short"))
 
 
@@ -65,12 +75,11 @@ _MEASURED = {"WorkerBacklogHigh": ("Queue backlog", "short"), "CronJobMissedRun"
 
 
 def _kind_panels(grid: Grid, alerts: list[Alert]) -> None:
-    """A panel for each threshold alert's measured quantity, with the alert's threshold marked."""
-    measured = [a for a in alerts if a.name in _MEASURED and a.measure is not None]
-    if not measured:
+    """A panel for each ``measured`` alert's quantity, with the alert's threshold marked."""
+    if not alerts:
         return
     grid.row("Workload")
-    for alert in measured:
+    for alert in alerts:
         title, unit = _MEASURED[alert.name]
         panel = timeseries(title, [(alert.measure or "", title.lower())], unit, alert.summary)
         panel["fieldConfig"]["defaults"]["thresholds"] = {
@@ -92,15 +101,25 @@ def _slo_row(grid: Grid, bp: Blueprint, env: Environment, slo: Slo) -> None:
     grid.add(table("Firing alerts", [(f"ALERTS{alerts}", "")]), 6)
 
 
-def module_dashboard(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> dict[str, Any]:
-    """The dashboard of ``module`` in ``env``."""
+def measured(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
+    """The module's alerts whose measured quantity its dashboard charts (a worker's backlog, a cron
+    job's time since its last run, a stateful module's backup age)."""
+    if module.kind not in ("worker", "cronjob") and module.spec.state is None:
+        return []
+    return [a for a in kind_alerts(bp, env, graph, module) if a.name in _MEASURED and a.measure is not None]
+
+
+def module_dashboard(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
+                     charted: list[Alert] | None = None, bounds: Bounds | None = None) -> dict[str, Any]:
+    """The dashboard of ``module`` in ``env`` (``charted``, ``bounds``: its ``measured`` alerts and
+    ``replica_bounds``, when the caller has them or stands in for them)."""
     name = str(bp.spec.name)
     grid = Grid()
     slos = slos_of(env, module)
     if module.spec.provides or slos:
         _red(grid, env, module)
-    _saturation(grid, env, module)
-    _kind_panels(grid, kind_alerts(bp, env, graph, module))
+    _saturation(grid, env, module, replica_bounds(module) if bounds is None else bounds)
+    _kind_panels(grid, measured(bp, env, graph, module) if charted is None else charted)
     for slo in slos:
         _slo_row(grid, bp, env, slo)
     links = [{"title": f"{name} / {env.name} overview", "type": "link", "icon": "dashboard",

@@ -69,23 +69,24 @@ def text_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes
     emitter = Emitter()
     writer = Writer(emitter)
     shapes = Shapes(writer, bp, env, graph)
-    groups, tests = [], {}
+    body: list[str] = []  # every group's text, in order
+    tests = {}
     for module in env.modules.values():
         team, on = owner(bp, module), oncall(bp, module)
         slos = [shapes.text(slo, module, team, on) for slo in slos_of(env, module)]
         kind = [writer.alert_rule(a) for a in kind_alerts(bp, env, graph, module)]
         if slos or kind:
-            groups.append("".join([writer.group_head(group_name(bp, env, module.name)), *(s[0] for s in slos),
-                                   *(s[1] for s in slos), *kind]))
+            body += [writer.group_head(group_name(bp, env, module.name)), *(s[0] for s in slos), *(s[1] for s in slos),
+                     *kind]
         if slos:
             tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = "".join(
                 [writer.tests_head(), *(s[2] for s in slos), "\n"]).encode()
-    if not groups:
+    if not body:
         raise Fallback  # ``groups: []``: rare, and written by the emitter
     rule = prometheus_rule(bp, env, [])
     del rule["spec"]
-    head = emitter.document(rule)
-    return {RULES_FILE: rules_document(groups).encode(), OPERATOR_FILE: operator_document(head, groups).encode(),
+    groups = "".join(body).encode()
+    return {RULES_FILE: rules_document(groups), OPERATOR_FILE: operator_document(emitter.document(rule), groups),
             **tests}
 
 

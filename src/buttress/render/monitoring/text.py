@@ -137,12 +137,12 @@ class Writer:
         return f"---\nrule_files:\n  - {self.form('../rules.yaml')}\nevaluation_interval: 1m\ntests:"
 
 
-def rules_document(groups: list[str]) -> str:
-    """``rules.yaml`` from the groups' text."""
-    return "---\ngroups:" + "".join(groups) + "\n"
+def rules_document(groups: bytes) -> bytes:
+    """``rules.yaml`` from the groups' text (each group starting on a new line)."""
+    return b"".join((b"---\ngroups:", groups, b"\n"))
 
 
-def operator_document(head: str, groups: list[str]) -> str:
+def operator_document(head: str, groups: bytes) -> bytes:
     """The PrometheusRule: ``head`` (its document without ``spec``, as the emitter writes it) and the
     groups, two spaces further in."""
-    return head + "spec:\n  groups:" + "".join(groups).replace("\n", "\n  ") + "\n"
+    return b"".join((head.encode(), b"spec:\n  groups:", groups.replace(b"\n", b"\n  "), b"\n"))

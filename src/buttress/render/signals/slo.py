@@ -142,6 +142,12 @@ class Slo:
     def _identities(self) -> dict[tuple[str, str], dict[str, str]]:
         return {}
 
+    def shape(self) -> tuple[object, ...]:
+        """Everything the SLO's rules, tests and panels depend on besides its module's name (the
+        key of the texts written once per shape: ``common.stand_ins``)."""
+        labels = tuple((k, None if v == self.module else v) for k, v in self.labels.items())
+        return self.name, self.objective, self.window, self.threshold, self.metric, labels
+
     @functools.cached_property
     def le(self) -> str:
         """For latency SLOs: the ``le`` label of the threshold's histogram bucket."""
