@@ -1,6 +1,7 @@
 """The monitoring written as text (``monitoring.text``, templated by SLO shape in
 ``monitoring.shapes``) is byte for byte what emitting its objects writes (``emitted_files``), and
-the dashboards filled in from templates are what writing each one out gives, on every example and
+the dashboards and runbooks' alert sections filled in from templates are what writing each one
+out gives, on every example and
 on blueprints whose names and values take the less common paths: values that fill no template,
 values only the general emitter writes, published runbooks."""
 
@@ -20,6 +21,7 @@ from buttress.render.dashboards.module import module_dashboard
 from buttress.render.monitoring import emitted_files, render_monitoring, text_files
 from buttress.render.monitoring.shapes import Shapes
 from buttress.render.monitoring.text import Writer
+from buttress.render.runbooks import Sections
 from buttress.render.signals.alerts import alerts_of
 from buttress.render.signals.slo import slos_of
 from buttress.render.yamlio import Emitter, Fallback
@@ -87,6 +89,19 @@ def test_dashboards_from_templates_are_the_dashboards_written_out(fraud: Path, n
         for module in env.modules.values():
             written = json_lines(module_dashboard(v.blueprint, env, graph, module), split=lambda key: key == "panels")
             assert files[f"dashboards/{module.name}.json"] == written, f"{name}/{env_name}/{module.name}"
+
+
+@pytest.mark.parametrize("name", ["none", *VARIANTS])
+def test_runbook_alert_sections_from_templates_are_each_alert_written_out(fraud: Path, name: str) -> None:
+    v = _variant(fraud, *VARIANTS.get(name, ()))
+    for env_name, env in v.environments.items():
+        graph = v.graphs[env_name]
+        sections = Sections(v.blueprint, env, graph)
+        for module in env.modules.values():
+            slos = slos_of(env, module)
+            written = "".join(sections.alert.render(a=a) for a in alerts_of(v.blueprint, env, graph, module, slos))
+            assert sections.text(module, slos) == written, f"{name}/{env_name}/{module.name}"
+        assert any(t is not None for t in sections.templates.values())
 
 
 def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(fraud: Path) -> None:

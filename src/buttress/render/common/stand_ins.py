@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-STAND_INS: tuple[tuple[str, str, str], ...] = (("zqmoduleqz", "zqteamqz", "zqoncallqz"),
-                                               ("zxmodulexz", "zxteamxz", "zxoncallxz"))
-"""Two sets of (module, team, on-call) stand-ins: plain words no blueprint value is likely to hold."""
+StandIn = tuple[str, str, str, str]
+"""Stand-ins for a module's name, team, on-call, and a text about it (its dependencies)."""
+STAND_INS: tuple[StandIn, StandIn] = (("zqmoduleqz", "zqteamqz", "zqoncallqz", "zqtextqz"),
+                                      ("zxmodulexz", "zxteamxz", "zxoncallxz", "zxtextxz"))
+"""Two sets of stand-ins: plain words no blueprint value is likely to hold."""
 _PLAIN = re.compile(r"[a-z][a-z0-9-]*")
 _WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "inf", "infinity", "nan"})
 """Plain-looking words that YAML writers quote (booleans, nulls, floats)."""
@@ -70,8 +72,8 @@ def _places(text: str, values: tuple[str, ...]) -> tuple[list[str], tuple[int, .
     return layout, tuple(fields)
 
 
-def template(write: Callable[[tuple[str, str, str]], tuple[str, ...]],
-             fields: Callable[[tuple[str, str, str]], tuple[str, ...]]) -> tuple[Template, ...] | None:
+def template(write: Callable[[StandIn], tuple[str, ...]],
+             fields: Callable[[StandIn], tuple[str, ...]]) -> tuple[Template, ...] | None:
     """The templates of the texts ``write`` gives for a set of stand-ins, the values ``fields``
     derives from the set as their fields; None where the two sets disagree."""
     versions = [tuple(Template(text, fields(stand_in)) for text in write(stand_in)) for stand_in in STAND_INS]

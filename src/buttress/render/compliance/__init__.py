@@ -26,7 +26,13 @@ def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _ticked(names: list[str]) -> str:
+    """Names as code, comma-separated (one join: the lists of every module are long)."""
+    return ", ".join(f"`{name}`" for name in names)
+
+
 _TEMPLATES.filters["cell"] = _cell
+_TEMPLATES.filters["ticked"] = _ticked
 
 
 def report_markdown(report: dict[str, Any]) -> str:

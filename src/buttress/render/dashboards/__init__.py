@@ -15,7 +15,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.jsonlines import json_lines
 from buttress.render.common.requests import duration_metric, requests_metric
-from buttress.render.common.stand_ins import STAND_INS, Template, plain, template
+from buttress.render.common.stand_ins import STAND_INS, StandIn, Template, plain, template
 from buttress.render.dashboards.module import Bounds, measured, module_dashboard, replica_bounds
 from buttress.render.dashboards.overview import overview_dashboard
 from buttress.render.signals.alerts import dashboard_uid
@@ -76,11 +76,11 @@ class Shapes:
             low, high = stand_ins[name]
             return None if bounds is None else (None if bounds[0] is None else low, None if bounds[1] is None else high)
 
-        def write(stand_in: tuple[str, str, str]) -> tuple[str]:
+        def write(stand_in: StandIn) -> tuple[str]:
             twin = dataclasses.replace(module, name=stand_in[0])
             return (_json(module_dashboard(self.bp, self.env, self.graph, twin, [], stood(stand_in[0]))).decode(),)
 
-        def fields(stand_in: tuple[str, str, str]) -> tuple[str, ...]:
+        def fields(stand_in: StandIn) -> tuple[str, ...]:
             low, high = stand_ins[stand_in[0]]
             return stand_in[0], self._uid(stand_in[0]), str(low), str(high)
 

@@ -9,12 +9,10 @@ written directly. Called by ``render.monitoring``.
 
 from __future__ import annotations
 
-import dataclasses
-
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
-from buttress.render.common.stand_ins import Template, plain, template
+from buttress.render.common.stand_ins import StandIn, Template, plain, template
 from buttress.render.monitoring.text import Writer
 from buttress.render.signals.alerts import Scope, slo_alerts
 from buttress.render.signals.slo import Slo
@@ -49,13 +47,8 @@ class Shapes:
                 writer.slo_cases(slo, alerts))
 
     def _template(self, key: tuple[object, ...], slo: Slo, module: ResolvedModule) -> tuple[Template, ...] | None:
-        def write(stand_in: tuple[str, str, str]) -> SloText:
-            name, team, oncall = stand_in
-            labels = {"blueprint": self.blueprint, "environment": self.env.name, "module": name, "team": team,
-                      "oncall": oncall}
-            twin = dataclasses.replace(slo, module=name, labels={k: name if v == slo.module else v
-                                                                 for k, v in slo.labels.items()})
-            return self.direct(twin, Scope(self.bp, self.env, self.graph, module, labels))
+        def write(stand_in: StandIn) -> SloText:
+            return self.direct(slo.renamed(stand_in[0]), Scope(self.bp, self.env, self.graph, module).standing_in(*stand_in))
 
-        shape = self.templates[key] = template(write, lambda stand_in: stand_in)
+        shape = self.templates[key] = template(write, lambda stand_in: stand_in[:3])
         return shape

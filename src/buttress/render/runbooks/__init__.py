@@ -15,9 +15,17 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
 from buttress.render.common.promotion import promotion_rules
+from buttress.render.common.stand_ins import StandIn, Template, template
 from buttress.render.common.templates import templates
-from buttress.render.signals.alerts import alerts_of, backup_schedule_name, dashboard_uid, runbook_path
-from buttress.render.signals.slo import number, slos_of
+from buttress.render.signals.alerts import (
+    Scope,
+    backup_schedule_name,
+    dashboard_uid,
+    kind_alerts,
+    runbook_path,
+    slo_alerts,
+)
+from buttress.render.signals.slo import Slo, number, slos_of
 
 _TEMPLATES = templates("buttress.render.runbooks")
 
@@ -32,8 +40,44 @@ def _workload(module: ResolvedModule) -> str:
     return "rollout" if strategy in ("canary", "blue-green") else "deployment"
 
 
+class Sections:
+    """The alerts' sections of one environment's runbooks: an SLO's written once per shape with
+    stand-ins (``common.stand_ins``: module, dashboard and dependencies as fields) and filled in
+    per module; a module's other alerts written out."""
+
+    def __init__(self, bp: Blueprint, env: Environment, graph: Graph) -> None:
+        self.bp, self.env, self.graph = bp, env, graph
+        self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
+        self.alert = _TEMPLATES.get_template("alert.md.j2")
+
+    def text(self, module: ResolvedModule, slos: list[Slo]) -> str:
+        """Every alert's section of ``module``'s runbook, in ``alerts_of``'s order."""
+        scope = Scope(self.bp, self.env, self.graph, module)
+        parts = [self._slo(scope, slo) for slo in slos]
+        parts += [self.alert.render(a=a) for a in kind_alerts(self.bp, self.env, self.graph, module)]
+        return "".join(parts)
+
+    def _slo(self, scope: Scope, slo: Slo) -> str:
+        key = slo.shape()
+        shape = self.templates[key] if key in self.templates else self._template(key, scope, slo)
+        if shape is None:
+            return "".join(self.alert.render(a=a) for a in slo_alerts(scope, slo))
+        return shape[0].fill((slo.module, scope.dashboard, scope.dependencies))
+
+    def _template(self, key: tuple[object, ...], scope: Scope, slo: Slo) -> tuple[Template, ...] | None:
+        def write(stand_in: StandIn) -> tuple[str]:
+            alerts = slo_alerts(scope.standing_in(*stand_in), slo.renamed(stand_in[0]))
+            return ("".join(self.alert.render(a=a) for a in alerts),)
+
+        def fields(stand_in: StandIn) -> tuple[str, ...]:
+            return stand_in[0], dashboard_uid(str(self.bp.spec.name), self.env.name, stand_in[0]), stand_in[3]
+
+        shape = self.templates[key] = template(write, fields)
+        return shape
+
+
 def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
-             approvals: list[dict[str, Any]]) -> dict[str, Any]:
+             approvals: str, sections: Sections) -> dict[str, Any]:
     spec = module.spec
     slos = slos_of(env, module)
     upstream = [{"target": e.target, "interface": e.interface, "range": str(e.range) if e.range else None,
@@ -44,12 +88,13 @@ def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModu
     state = spec.state
     backup = state.backup if state else None
     return {
-        "bp": bp.spec, "env": env, "namespace": str(env.spec.namespace), "module": module, "spec": spec,
+        "blueprint": bp.spec.name, "env": env, "env_name": env.name, "namespace": str(env.spec.namespace),
+        "name": module.name, "kind": module.kind, "spec": spec,
         "owner": owner(bp, module), "oncall": oncall(bp, module),
         "upstream": upstream, "downstream": downstream,
         "slos": [{"name": s.name, "objective": number(s.objective * 100), "window": s.window_text,
                   "threshold": str(s.threshold) if s.threshold else None} for s in slos],
-        "alerts": alerts_of(bp, env, graph, module, slos),
+        "alerts": sections.text(module, slos),
         "replicas": replicas, "targets": {k: str(v) for k, v in targets.items()},
         "state": state, "backup": backup,
         "backup_schedule": backup_schedule_name(env, module.name) if backup else None,
@@ -61,12 +106,19 @@ def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModu
 
 def render_runbook(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> str:
     """The Markdown runbook of one module."""
-    return _TEMPLATES.get_template("runbook.md.j2").render(_context(bp, env, graph, module, promotion_rules(bp)))
+    return _TEMPLATES.get_template("runbook.md.j2").render(
+        _context(bp, env, graph, module, _approvals(bp), Sections(bp, env, graph)))
+
+
+def _approvals(bp: Blueprint) -> str:
+    """The table of who approves changes in each environment: the same in every runbook."""
+    return _TEMPLATES.get_template("approvals.md.j2").render(approvals=promotion_rules(bp))
 
 
 def render_runbooks(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
-    """One runbook per module (the template loaded, and the approvals table built, once)."""
-    template = _TEMPLATES.get_template("runbook.md.j2")
-    approvals = promotion_rules(bp)
-    return {runbook_path(name): template.render(_context(bp, env, graph, m, approvals)).encode()
+    """One runbook per module (the template loaded, and the approvals table written, once)."""
+    runbook = _TEMPLATES.get_template("runbook.md.j2")
+    approvals = _approvals(bp)
+    sections = Sections(bp, env, graph)
+    return {runbook_path(name): runbook.render(_context(bp, env, graph, m, approvals, sections)).encode()
             for name, m in env.modules.items()}

@@ -88,14 +88,20 @@ class Scope:
     env: Environment
     graph: Graph
     module: ResolvedModule
-    labels: dict[str, str] | None = None
-    """Labels in place of ``base_labels``' own (the stand-ins of ``monitoring.templates``)."""
+
+    def standing_in(self, module: str, team: str, on_call: str, dependencies: str) -> Scope:
+        """A scope of the same module whose alerts carry stand-ins (``render.common.stand_ins``) for its
+        name, team, on-call, dashboard and dependencies, as an ``Slo`` for ``module`` does."""
+        twin = Scope(self.bp, self.env, self.graph, self.module)
+        twin.__dict__.update(  # the cached properties' values, set before anything reads them
+            base_labels={"blueprint": str(self.bp.spec.name), "environment": self.env.name, "module": module,
+                         "team": team, "oncall": on_call},
+            dashboard=dashboard_uid(str(self.bp.spec.name), self.env.name, module), dependencies=dependencies)
+        return twin
 
     @functools.cached_property
     def base_labels(self) -> dict[str, str]:
         """Labels every alert of the module carries."""
-        if self.labels is not None:
-            return self.labels
         return {"blueprint": str(self.bp.spec.name), "environment": self.env.name, "module": self.module.name,
                 "team": owner(self.bp, self.module), "oncall": oncall(self.bp, self.module)}
 

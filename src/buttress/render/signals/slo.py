@@ -8,6 +8,7 @@ multi-burn-rate tiers of the Google SRE Workbook scaled to the SLO's window. Pur
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -141,6 +142,11 @@ class Slo:
     @functools.cached_property
     def _identities(self) -> dict[tuple[str, str], dict[str, str]]:
         return {}
+
+    def renamed(self, module: str) -> Slo:
+        """The same SLO of a module named ``module`` (a stand-in: ``common.stand_ins``)."""
+        labels = {k: module if v == self.module else v for k, v in self.labels.items()}
+        return dataclasses.replace(self, module=module, labels=labels)
 
     def shape(self) -> tuple[object, ...]:
         """Everything the SLO's rules, tests and panels depend on besides its module's name (the
