@@ -107,6 +107,10 @@ def _waiver(w: WaiverRef, where: _Where) -> dict[str, Any]:
             "location": where.location(w.location)}
 
 
+LookedAt = tuple[list[str], list[dict[str, Any]], list[str]]
+"""The modules a control looked at, the evidence of what it read, and the kinds of the files it read."""
+
+
 class _Evidence:
     """What each control looked at in one environment: modules, blueprint lines, rendered files."""
 
@@ -122,6 +126,8 @@ class _Evidence:
         self.entries: dict[tuple[str | None, frozenset[str] | None], dict[str, Any]] = {}
         self.entry_kinds: dict[int, frozenset[str]] = {}
         """``id`` of an entry -> the kinds of its files (none for namespace-wide objects)."""
+        self.looked_at: dict[tuple[str, frozenset[str] | None], LookedAt] = {}
+        """What ``of`` gave for a scope and kinds."""
 
     def module_entry(self, module: str | None, kinds: frozenset[str] | None = None) -> dict[str, Any]:
         """A module's definition line and its rendered files of ``kinds`` (None: all). Built once
@@ -147,8 +153,18 @@ class _Evidence:
         owners = sorted(self.by_module, key=lambda m: -1 if m is None else self.order.get(m, len(self.order)))
         return [self.module_entry(m) for m in owners]
 
-    def of(self, control: Control) -> tuple[list[str], list[dict[str, Any]]]:
-        """The modules a control looked at and the evidence of what it read."""
+    def of(self, control: Control) -> LookedAt:
+        """The modules a control looked at (in blueprint order), the evidence of what it read and
+        its kinds (``kinds_read``). Controls of one scope and kinds share them (never changed)."""
+        key = (control.scope, control.kinds)
+        seen = self.looked_at.get(key)
+        if seen is None:
+            modules, evidence = self._of(control)
+            seen = self.looked_at[key] = (sorted(modules, key=lambda m: self.order.get(m, -1)), evidence,
+                                          self.kinds_read(evidence))
+        return seen
+
+    def _of(self, control: Control) -> tuple[list[str], list[dict[str, Any]]]:
         scope = control.scope
         if scope == "module":
             modules = list(self.env.modules)
@@ -187,9 +203,9 @@ class _Evidence:
 def _control(c: Control, frameworks: list[str], findings: list[Finding], evaluated: bool, ev: _Evidence,
              paths: dict[tuple[str, str], str]) -> dict[str, Any]:
     reason = ev.not_applicable(c, evaluated, findings)
-    modules, evidence = ev.of(c) if reason is None else ([], [])
-    modules = sorted({*modules, *(f.module for f in findings if f.module)}, key=lambda m: ev.order.get(m, -1))
-    kinds = ev.kinds_read(evidence)
+    modules, evidence, kinds = ev.of(c) if reason is None else ([], [], [])
+    found = {f.module for f in findings if f.module} - set(modules)
+    modules = sorted({*modules, *found}, key=lambda m: ev.order.get(m, -1)) if found else list(modules)
     mapped = c.mappings.as_dict()
     waivers = {f.waiver for f in findings if f.waiver is not None}
     return {

@@ -16,13 +16,28 @@ def compact(value: object) -> str:
     return _ENCODER.encode(value)
 
 
-def json_lines(document: dict[str, Any], split: Callable[[str], bool]) -> bytes:
-    """``document`` with one key per line; a non-empty list under a key ``split`` accepts gets one item per line."""
+def json_lines(document: dict[str, Any], split: Callable[[str], bool],
+               items: dict[str, Callable[[Any], str]] | None = None) -> bytes:
+    """``document`` with one key per line; a non-empty list under a key ``split`` accepts gets one item per
+    line, each written by ``items[key]`` where given (``compact`` by another way), else by ``compact``."""
     lines = []
     for key, value in document.items():
         if isinstance(value, list) and value and split(key):
-            items = ",\n".join(f"    {compact(v)}" for v in value)
-            lines.append(f"  {compact(key)}: [\n{items}\n  ]")
+            item = (items or {}).get(key, compact)
+            items_text = ",\n".join(f"    {item(v)}" for v in value)
+            lines.append(f"  {compact(key)}: [\n{items_text}\n  ]")
         else:
             lines.append(f"  {compact(key)}: {compact(value)}")
     return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+
+
+_HOLE = "\x00hole\x00"
+_HOLE_TEXT = compact(_HOLE)
+"""How the encoder writes ``_HOLE``: no string of a document is written so (its NULs are escaped, and a
+backslash of a document's string would be escaped in turn)."""
+
+
+def compact_with(value: dict[str, Any], key: str, text: str) -> str:
+    """``compact(value)`` with ``text`` as the already written value of ``key`` (a large value that several
+    documents hold, written once)."""
+    return compact({**value, key: _HOLE}).replace(_HOLE_TEXT, text, 1)

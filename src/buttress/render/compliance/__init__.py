@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from buttress.render.common.jsonlines import json_lines
+from buttress.render.common.jsonlines import compact, compact_with, json_lines
 from buttress.render.common.templates import templates
 
 REPORT_MD = "compliance/report.md"
@@ -42,8 +42,21 @@ def report_markdown(report: dict[str, Any]) -> str:
 
 
 def report_json(report: dict[str, Any]) -> bytes:
-    """The machine-readable report: one top-level key, and one list item, per line (stable key order)."""
-    return json_lines(report, split=lambda _key: True)
+    """The machine-readable report: one top-level key, and one list item, per line (stable key order).
+
+    Controls that look at the same things hold the same evidence entries (every module's workloads, say):
+    each distinct evidence list is written once, and spliced into every control holding it.
+    """
+    written: dict[tuple[int, ...], str] = {}
+
+    def control(c: dict[str, Any]) -> str:
+        key = tuple(map(id, c["evidence"]))  # the report holds the entries alive while it is written
+        text = written.get(key)
+        if text is None:
+            text = written[key] = compact(c["evidence"])
+        return compact_with(c, "evidence", text)
+
+    return json_lines(report, split=lambda _key: True, items={"controls": control})
 
 
 def report_files(report: dict[str, Any]) -> dict[str, bytes]:
