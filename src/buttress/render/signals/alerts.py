@@ -20,6 +20,7 @@ from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
 from buttress.render.common.queues import backlog
 from buttress.render.signals.cron import max_gap_seconds
+from buttress.render.signals.memo import memoised
 from buttress.render.signals.series import quote, selector
 from buttress.render.signals.slo import BURN_RECORD, Slo, number, slos_of
 
@@ -296,9 +297,13 @@ def _slo_alerts(scope: Scope, slo: Slo) -> list[Alert]:
 
 def kind_alerts(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
     """The alerts of one module that watch its kind and state rather than an SLO: a worker's
-    backlog, a cronjob's runs, a stateful module's backups."""
-    scope = Scope(bp, env, graph, module)
-    return scope.linked(_kind_alerts(scope))
+    backlog, a cronjob's runs, a stateful module's backups. Worked out once per environment and
+    module (``signals.memo``; the graph is the environment's): the list is shared, never change it."""
+    def compute() -> list[Alert]:
+        scope = Scope(bp, env, graph, module)
+        return scope.linked(_kind_alerts(scope))
+
+    return memoised("kind alerts", env, module, compute)
 
 
 def _kind_alerts(scope: Scope) -> list[Alert]:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.model.units import Duration
 from buttress.render.common.requests import duration_metric, failed, requests_metric
+from buttress.render.signals.memo import memoised
 from buttress.render.signals.series import (
     selector,
     target_labels,
@@ -198,7 +199,12 @@ class Slo:
 def slos_of(env: Environment, module: ResolvedModule) -> list[Slo]:
     """The SLOs a module declares, in a fixed order: availability, then latency p95, p99. Only a service's or a
     worker's: the SLIs read the requests a long-running module serves, and a job's or cron job's runs are
-    watched by its run alerts instead (an ``slo`` reaching one, e.g. from ``defaults``, measures nothing)."""
+    watched by its run alerts instead (an ``slo`` reaching one, e.g. from ``defaults``, measures nothing).
+    Worked out once per environment and module (``signals.memo``): the list is shared, never change it."""
+    return memoised("slos", env, module, lambda: _slos(env, module))
+
+
+def _slos(env: Environment, module: ResolvedModule) -> list[Slo]:
     spec = module.spec.slo
     if spec is None or not module.long_running:
         return []
