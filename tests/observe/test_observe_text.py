@@ -22,6 +22,7 @@ from buttress.render.monitoring import emitted_files, render_monitoring, text_fi
 from buttress.render.monitoring.shapes import Shapes
 from buttress.render.monitoring.text import Writer
 from buttress.render.runbooks import Sections
+from buttress.render.runbooks.markdown import alert
 from buttress.render.signals.alerts import alerts_of
 from buttress.render.signals.slo import slos_of
 from buttress.render.yamlio import Emitter, Fallback
@@ -99,7 +100,7 @@ def test_runbook_alert_sections_from_templates_are_each_alert_written_out(fraud:
         sections = Sections(v.blueprint, env, graph)
         for module in env.modules.values():
             slos = slos_of(env, module)
-            written = "".join(sections.alert.render(a=a) for a in alerts_of(v.blueprint, env, graph, module, slos))
+            written = "".join(alert(a) for a in alerts_of(v.blueprint, env, graph, module, slos))
             assert sections.text(module, slos) == written, f"{name}/{env_name}/{module.name}"
         assert any(t is not None for t in sections.templates.values())
 

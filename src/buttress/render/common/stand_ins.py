@@ -47,9 +47,13 @@ class Template:
 
     def fill(self, values: tuple[str, ...]) -> str:
         """The text with ``values`` in the fields' places (one join: no parsing of the text)."""
+        return "".join(self.parts(values))
+
+    def parts(self, values: tuple[str, ...]) -> list[str]:
+        """The text's pieces with ``values`` in the fields' places, for a caller joining many texts at once."""
         parts = self.layout.copy()
         parts[1::2] = [values[i] for i in self.fields]
-        return "".join(parts)
+        return parts
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Template) and (self.layout, self.fields) == (other.layout, other.fields)

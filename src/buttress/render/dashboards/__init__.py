@@ -21,6 +21,9 @@ from buttress.render.dashboards.overview import overview_dashboard
 from buttress.render.signals.alerts import dashboard_uid
 from buttress.render.signals.slo import slos_of
 
+_RUNS = "CronJobMissedRun"
+"""The one charted alert whose dashboards are templated: its measure follows from the module's name,
+and its summary from the name and its threshold (the longest gap the schedule allows)."""
 OVERVIEW_FILE = "dashboards/_overview.json"
 """Leading underscore: no module (a DNS-1123 label) can take this name."""
 
@@ -41,8 +44,9 @@ def render_dashboards(bp: Blueprint, env: Environment, graph: Graph) -> dict[str
 
 class Shapes:
     """Module dashboards of one environment, one template per shape of module (``common.stand_ins``):
-    modules of one kind, metrics and SLO shapes, whose dashboards chart no alert's measure, differ
-    only in their name, uid and replica bounds. Others are built and written out."""
+    modules of one kind, metrics and SLO shapes (and cron jobs of one longest gap), whose dashboards chart
+    no alert's measure but a cron job's time since its last run, differ only in their name, uid and
+    replica bounds. Others (a worker's backlog, a backup's age) are built and written out."""
 
     BOUNDS = ((987654301, 987654302), (987654311, 987654312))
     """The replica bounds standing in beside each set of ``STAND_INS``: numbers no dashboard holds otherwise."""
@@ -54,11 +58,13 @@ class Shapes:
     def dashboard(self, module: ResolvedModule) -> bytes:
         """The dashboard file of ``module``."""
         charted = measured(self.bp, self.env, self.graph, module)
-        if charted or not plain(module.name):
+        runs = [a.name for a in charted] == [_RUNS] and module.spec.state is None
+        if (charted and not runs) or not plain(module.name):
             return _json(module_dashboard(self.bp, self.env, self.graph, module, charted))
         bounds = replica_bounds(module)
         key = (module.kind, bool(module.spec.provides), requests_metric(module), duration_metric(module),
-               bounds and (bounds[0] is None, bounds[1] is None), tuple(slo.shape() for slo in slos_of(self.env, module)))
+               bounds and (bounds[0] is None, bounds[1] is None), tuple(slo.shape() for slo in slos_of(self.env, module)),
+               charted[0].threshold if runs else None)
         shape = self.templates[key] if key in self.templates else self._template(key, module, bounds)
         if shape is None:
             return _json(module_dashboard(self.bp, self.env, self.graph, module, charted))
@@ -78,7 +84,8 @@ class Shapes:
 
         def write(stand_in: StandIn) -> tuple[str]:
             twin = dataclasses.replace(module, name=stand_in[0])
-            return (_json(module_dashboard(self.bp, self.env, self.graph, twin, [], stood(stand_in[0]))).decode(),)
+            charted = measured(self.bp, self.env, self.graph, twin) if key[-1] is not None else []
+            return (_json(module_dashboard(self.bp, self.env, self.graph, twin, charted, stood(stand_in[0]))).decode(),)
 
         def fields(stand_in: StandIn) -> tuple[str, ...]:
             low, high = stand_ins[stand_in[0]]

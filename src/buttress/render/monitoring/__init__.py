@@ -17,7 +17,7 @@ from buttress.render.common.labels import environment_annotations, environment_l
 from buttress.render.monitoring.promtests import module_tests
 from buttress.render.monitoring.rules import group_name, module_group
 from buttress.render.monitoring.shapes import Shapes
-from buttress.render.monitoring.text import Writer, operator_document, rules_document
+from buttress.render.monitoring.text import RULES_HEAD, Writer, operator_document
 from buttress.render.signals.alerts import Alert, alerts_of, kind_alerts
 from buttress.render.signals.slo import Slo, slos_of
 from buttress.render.yamlio import Emitter, Fallback, dump_documents
@@ -69,25 +69,32 @@ def text_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes
     emitter = Emitter()
     writer = Writer(emitter)
     shapes = Shapes(writer, bp, env, graph)
-    body: list[str] = []  # every group's text, in order
+    body = [RULES_HEAD]  # rules.yaml: every group's text, in order
     tests = {}
     for module in env.modules.values():
         team, on = owner(bp, module), oncall(bp, module)
-        slos = [shapes.text(slo, module, team, on) for slo in slos_of(env, module)]
+        slos = [shapes.parts(slo, module, team, on) for slo in slos_of(env, module)]
         kind = [writer.alert_rule(a) for a in kind_alerts(bp, env, graph, module)]
         if slos or kind:
-            body += [writer.group_head(group_name(bp, env, module.name)), *(s[0] for s in slos), *(s[1] for s in slos),
-                     *kind]
+            body.append(writer.group_head(group_name(bp, env, module.name)))
+            for records, _, _ in slos:
+                body += records
+            for _, alerts, _ in slos:
+                body += alerts
+            body += kind
         if slos:
-            tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = "".join(
-                [writer.tests_head(), *(s[2] for s in slos), "\n"]).encode()
-    if not body:
+            text = [writer.tests_head()]
+            for _, _, cases in slos:
+                text += cases
+            text.append("\n")
+            tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = "".join(text).encode()
+    if len(body) == 1:
         raise Fallback  # ``groups: []``: rare, and written by the emitter
+    body.append("\n")
+    rules = "".join(body).encode()
     rule = prometheus_rule(bp, env, [])
     del rule["spec"]
-    groups = "".join(body).encode()
-    return {RULES_FILE: rules_document(groups), OPERATOR_FILE: operator_document(emitter.document(rule), groups),
-            **tests}
+    return {RULES_FILE: rules, OPERATOR_FILE: operator_document(emitter.document(rule), rules), **tests}
 
 
 def emitted_files(bp: Blueprint, env: Environment, graph: Graph, signals: Signals) -> dict[str, bytes]:

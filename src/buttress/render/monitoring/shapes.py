@@ -19,6 +19,8 @@ from buttress.render.signals.slo import Slo
 
 SloText = tuple[str, str, str]
 """An SLO's recording rules, its alerting rules and its test cases."""
+SloParts = tuple[list[str], list[str], list[str]]
+"""``SloText`` as pieces, for the caller to join with the rest of its files."""
 
 
 class Shapes:
@@ -29,15 +31,16 @@ class Shapes:
         self.blueprint = str(bp.spec.name)
         self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
 
-    def text(self, slo: Slo, module: ResolvedModule, team: str, oncall: str) -> SloText:
+    def parts(self, slo: Slo, module: ResolvedModule, team: str, oncall: str) -> SloParts:
         """The records, alerts and test cases of ``slo``, a module's with this team and on-call."""
         if plain(module.name) and plain(team) and plain(oncall):
             key = slo.shape()
             shape = self.templates[key] if key in self.templates else self._template(key, slo, module)
             if shape is not None:
                 values = module.name, team, oncall
-                return shape[0].fill(values), shape[1].fill(values), shape[2].fill(values)
-        return self.direct(slo, Scope(self.bp, self.env, self.graph, module))
+                return shape[0].parts(values), shape[1].parts(values), shape[2].parts(values)
+        records, alerts, cases = self.direct(slo, Scope(self.bp, self.env, self.graph, module))
+        return [records], [alerts], [cases]
 
     def direct(self, slo: Slo, scope: Scope) -> SloText:
         """The text written out for this SLO alone."""

@@ -137,12 +137,12 @@ class Writer:
         return f"---\nrule_files:\n  - {self.form('../rules.yaml')}\nevaluation_interval: 1m\ntests:"
 
 
-def rules_document(groups: bytes) -> bytes:
-    """``rules.yaml`` from the groups' text (each group starting on a new line)."""
-    return b"".join((b"---\ngroups:", groups, b"\n"))
+RULES_HEAD = "---\ngroups:"
+"""``rules.yaml`` before its groups (each group's text starts on a new line; the file ends with one)."""
 
 
-def operator_document(head: str, groups: bytes) -> bytes:
+def operator_document(head: str, rules: bytes) -> bytes:
     """The PrometheusRule: ``head`` (its document without ``spec``, as the emitter writes it) and the
-    groups, two spaces further in."""
-    return b"".join((head.encode(), b"spec:\n  groups:", groups.replace(b"\n", b"\n  "), b"\n"))
+    groups of ``rules`` (``rules.yaml``), two spaces further in."""
+    indented = rules.replace(b"\n", b"\n  ")  # "---\n  groups:" ... "\n  "
+    return b"".join((head.encode(), b"spec:", memoryview(indented)[len(b"---"):-len(b"  ")]))

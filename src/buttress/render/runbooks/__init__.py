@@ -1,4 +1,4 @@
-"""Markdown runbooks of one environment: ``runbooks/<module>.md``, from a Jinja2 template.
+"""Markdown runbooks of one environment: ``runbooks/<module>.md``, written by ``runbooks.markdown``.
 
 Each runbook has a stable anchor per alert (the ``runbook_url`` of the alert links to it), the
 module's dependencies from the graph, scaling, rollback, backup and restore, and who approves
@@ -8,15 +8,13 @@ calls; it reads ``render.signals`` and ``buttress.model`` only.
 
 from __future__ import annotations
 
-from typing import Any
-
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
 from buttress.render.common.promotion import promotion_rules
 from buttress.render.common.stand_ins import StandIn, Template, template
-from buttress.render.common.templates import templates
+from buttress.render.runbooks.markdown import Page, alert, approvals, rollback, runbook
 from buttress.render.signals.alerts import (
     Scope,
     backup_schedule_name,
@@ -26,8 +24,6 @@ from buttress.render.signals.alerts import (
     slo_alerts,
 )
 from buttress.render.signals.slo import Slo, number, slos_of
-
-_TEMPLATES = templates("buttress.render.runbooks")
 
 
 def _workload(module: ResolvedModule) -> str:
@@ -48,26 +44,25 @@ class Sections:
     def __init__(self, bp: Blueprint, env: Environment, graph: Graph) -> None:
         self.bp, self.env, self.graph = bp, env, graph
         self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
-        self.alert = _TEMPLATES.get_template("alert.md.j2")
 
     def text(self, module: ResolvedModule, slos: list[Slo]) -> str:
         """Every alert's section of ``module``'s runbook, in ``alerts_of``'s order."""
         scope = Scope(self.bp, self.env, self.graph, module)
         parts = [self._slo(scope, slo) for slo in slos]
-        parts += [self.alert.render(a=a) for a in kind_alerts(self.bp, self.env, self.graph, module)]
+        parts += [alert(a) for a in kind_alerts(self.bp, self.env, self.graph, module)]
         return "".join(parts)
 
     def _slo(self, scope: Scope, slo: Slo) -> str:
         key = slo.shape()
         shape = self.templates[key] if key in self.templates else self._template(key, scope, slo)
         if shape is None:
-            return "".join(self.alert.render(a=a) for a in slo_alerts(scope, slo))
+            return "".join(alert(a) for a in slo_alerts(scope, slo))
         return shape[0].fill((slo.module, scope.dashboard, scope.dependencies))
 
     def _template(self, key: tuple[object, ...], scope: Scope, slo: Slo) -> tuple[Template, ...] | None:
         def write(stand_in: StandIn) -> tuple[str]:
             alerts = slo_alerts(scope.standing_in(*stand_in), slo.renamed(stand_in[0]))
-            return ("".join(self.alert.render(a=a) for a in alerts),)
+            return ("".join(alert(a) for a in alerts),)
 
         def fields(stand_in: StandIn) -> tuple[str, ...]:
             return stand_in[0], dashboard_uid(str(self.bp.spec.name), self.env.name, stand_in[0]), stand_in[3]
@@ -76,49 +71,40 @@ class Sections:
         return shape
 
 
-def _context(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
-             approvals: str, sections: Sections) -> dict[str, Any]:
+def _page(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule, sections: Sections,
+          shared: tuple[str, str]) -> Page:
+    """What the runbook of ``module`` says besides its declaration (``shared``: the environment's
+    rollback section and approvals table)."""
     spec = module.spec
     slos = slos_of(env, module)
-    upstream = [{"target": e.target, "interface": e.interface, "range": str(e.range) if e.range else None,
-                 "external": e.external} for e in graph.outgoing(module.name)]
-    downstream = sorted({(e.consumer, e.interface or "") for e in graph.incoming(module.name)})
-    replicas = spec.scaling.replicas if spec.scaling else None
     targets = spec.scaling.targets.model_dump(by_alias=True, exclude_none=True) if spec.scaling and spec.scaling.targets else {}
-    state = spec.state
-    backup = state.backup if state else None
-    return {
-        "blueprint": bp.spec.name, "env": env, "env_name": env.name, "namespace": str(env.spec.namespace),
-        "name": module.name, "kind": module.kind, "spec": spec,
-        "owner": owner(bp, module), "oncall": oncall(bp, module),
-        "upstream": upstream, "downstream": downstream,
-        "slos": [{"name": s.name, "objective": number(s.objective * 100), "window": s.window_text,
-                  "threshold": str(s.threshold) if s.threshold else None} for s in slos],
-        "alerts": sections.text(module, slos),
-        "replicas": replicas, "targets": {k: str(v) for k, v in targets.items()},
-        "state": state, "backup": backup,
-        "backup_schedule": backup_schedule_name(env, module.name) if backup else None,
-        "dashboard": dashboard_uid(str(bp.spec.name), env.name, module.name),
-        "approvals": approvals,
-        "workload": _workload(module),
-    }
+    backup = spec.state.backup if spec.state else None
+    return Page(
+        blueprint=str(bp.spec.name), environment=env.name, namespace=str(env.spec.namespace),
+        region=env.spec.region, owner=owner(bp, module), oncall=oncall(bp, module),
+        dashboard=dashboard_uid(str(bp.spec.name), env.name, module.name),
+        upstream=list(graph.outgoing(module.name)),
+        downstream=sorted({(e.consumer, e.interface or "") for e in graph.incoming(module.name)}),
+        slos=[(s.name, number(s.objective * 100), s.window_text, str(s.threshold) if s.threshold else None)
+              for s in slos],
+        alerts=sections.text(module, slos), targets={k: str(v) for k, v in targets.items()},
+        workload=_workload(module), backup_schedule=backup_schedule_name(env, module.name) if backup else None,
+        rollback=shared[0], approvals=shared[1])
 
 
 def render_runbook(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> str:
     """The Markdown runbook of one module."""
-    return _TEMPLATES.get_template("runbook.md.j2").render(
-        _context(bp, env, graph, module, _approvals(bp), Sections(bp, env, graph)))
+    return runbook(module, _page(bp, env, graph, module, Sections(bp, env, graph), (rollback(env.name), _approvals(bp))))
 
 
 def _approvals(bp: Blueprint) -> str:
     """The table of who approves changes in each environment: the same in every runbook."""
-    return _TEMPLATES.get_template("approvals.md.j2").render(approvals=promotion_rules(bp))
+    return approvals(promotion_rules(bp))
 
 
 def render_runbooks(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes]:
-    """One runbook per module (the template loaded, and the approvals table written, once)."""
-    runbook = _TEMPLATES.get_template("runbook.md.j2")
-    approvals = _approvals(bp)
+    """One runbook per module (the rollback section and the approvals table written once)."""
+    shared = rollback(env.name), _approvals(bp)
     sections = Sections(bp, env, graph)
-    return {runbook_path(name): runbook.render(_context(bp, env, graph, m, approvals, sections)).encode()
+    return {runbook_path(name): runbook(m, _page(bp, env, graph, m, sections, shared)).encode()
             for name, m in env.modules.items()}
