@@ -111,7 +111,7 @@ def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(f
     shapes = Shapes(Writer(Emitter()), v.blueprint, env, v.graphs["prod"])
     for module in env.modules.values():
         for slo in slos_of(env, module):
-            shapes.text(slo, module, "risk-ml", "risk-ml-primary")
+            shapes.parts(slo, module, "risk-ml", "risk-ml-primary")
     templated = [t for t in shapes.templates.values() if t is not None]
     assert templated and all(0 in part.fields for t in templated for part in t)
     assert not any(stand_in in piece for t in templated for part in t for piece in part.layout
