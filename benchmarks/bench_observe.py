@@ -1,7 +1,8 @@
 """Time the observing renderers (rules + promtool tests, dashboards, runbooks) and the compliance
 evidence against the Kubernetes render of the same environments, for generated blueprints of N modules.
 
-Usage: ``.venv/bin/python -m benchmarks.bench_observe [N ...]`` (default 100 1000). Each N in a
+Usage: ``.venv/bin/python -m benchmarks.bench_observe [N ...] [--diverse]`` (default 100 1000;
+``--diverse``: every module with its own team, on-call and objectives, ``generate.diversify``). Each N in a
 fresh process; best of 3 runs, all environments, each run on a freshly validated blueprint (what the
 renderers work out once per environment, ``render.signals.memo``, is not carried from run to run). "render" is ``app.render.environment_files``
 without the extra renderers (objects + YAML dump + kustomization); "observe" is the three
@@ -92,7 +93,7 @@ def command_seconds(path: Path, out: Path, runs: int = 3) -> tuple[float, float]
     return min(times["without"]), min(times["with"])
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], diverse: bool = False) -> None:
     from benchmarks.generate import generate
 
     print("| modules | render s (k8s, 3 envs) | check s | monitoring s | dashboards s | runbooks s | evidence s "
@@ -101,7 +102,7 @@ def main(sizes: list[int]) -> None:
     commands = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            path = generate(n, Path(tmp))
+            path = generate(n, Path(tmp), diverse=diverse)
             out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True)
             r = json.loads(out.stdout)
             observe = r["monitoring"] + r["dashboards"] + r["runbooks"] + r["evidence"]
@@ -117,4 +118,4 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100, 1000])
+    main([int(a) for a in sys.argv[1:] if a != "--diverse"] or [100, 1000], "--diverse" in sys.argv[1:])

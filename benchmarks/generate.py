@@ -3,7 +3,7 @@ compatible contracts), one pattern, an external, three environments (dev overrid
 module's replicas), and a peak scenario that every environment carries (so ``check`` and
 ``render`` pass: a module gets a quarter of a request per caller's request, so load decays with depth).
 
-Usage: ``python -m benchmarks.generate N FOLDER``. Called by every ``benchmarks/bench_*.py``.
+Usage: ``python -m benchmarks.generate N FOLDER [--diverse]``. Called by every ``benchmarks/bench_*.py``.
 """
 
 from __future__ import annotations
@@ -102,9 +102,26 @@ def blueprint(n: int, seed: int = 7) -> tuple[dict[str, Any], dict[str, Any]]:
     return doc, pattern
 
 
-def generate(n: int, folder: Path, seed: int = 7) -> Path:
-    """Write an N-module blueprint and its pattern into ``folder``; return the blueprint's path."""
+def diversify(doc: dict[str, Any], seed: int = 7) -> None:
+    """Give every module its own team, on-call and SLO objectives (and every cron job its own
+    schedule already): no two modules share a shape, the worst case for the renderers that write a
+    shape's text once (``render.common.stand_ins``)."""
+    rng = random.Random(seed)
+    for i, module in enumerate(doc["modules"].values()):
+        module["owner"], module["oncall"] = f"team-{i}", f"oncall-{i}"
+        if "slo" in module:
+            module["slo"]["availability"] = f"{99 + rng.randint(1, 989) / 1000:.3f}%"
+            if "latency" in module["slo"]:
+                module["slo"]["latency"]["p95"] = f"{rng.randint(50, 950)}ms"
+            module["slo"]["window"] = rng.choice(["7d", "14d", "28d", "30d"])
+
+
+def generate(n: int, folder: Path, seed: int = 7, *, diverse: bool = False) -> Path:
+    """Write an N-module blueprint and its pattern into ``folder``; return the blueprint's path
+    (``diverse``: with ``diversify``)."""
     doc, pattern = blueprint(n, seed)
+    if diverse:
+        diversify(doc, seed)
     (folder / "patterns").mkdir(parents=True, exist_ok=True)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     (folder / "patterns" / "web-service.yaml").write_text(yaml.dump(pattern, Dumper=dumper, sort_keys=False))
@@ -114,4 +131,4 @@ def generate(n: int, folder: Path, seed: int = 7) -> Path:
 
 
 if __name__ == "__main__":
-    print(generate(int(sys.argv[1]), Path(sys.argv[2])))
+    print(generate(int(sys.argv[1]), Path(sys.argv[2]), diverse="--diverse" in sys.argv[3:]))

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from benchmarks.generate import generate
 from tests.conftest import EXAMPLES
 
 from buttress.app.validate import Validated, validate
@@ -102,7 +103,23 @@ def test_runbook_alert_sections_from_templates_are_each_alert_written_out(fraud:
             slos = slos_of(env, module)
             written = "".join(alert(a) for a in alerts_of(v.blueprint, env, graph, module, slos))
             assert sections.text(module, slos) == written, f"{name}/{env_name}/{module.name}"
-        assert any(t is not None for t in sections.templates.values())
+        assert any(t is not None for t in sections.templates.built.values())
+
+
+def test_a_generated_blueprint_of_many_modules_of_few_shapes_is_written_as_each_module_alone(tmp_path: Path) -> None:
+    """The realistic case the templates are for: 120 modules of a pattern, most of one shape."""
+    v = validate(generate(120, tmp_path))
+    env_name = "prod"
+    env, graph = v.environments[env_name], v.graphs[env_name]
+    assert text_files(v.blueprint, env, graph) == _emitted(v, env_name)
+    dashboards = render_dashboards(v.blueprint, env, graph)
+    sections = Sections(v.blueprint, env, graph)
+    for module in env.modules.values():
+        written = json_lines(module_dashboard(v.blueprint, env, graph, module), split=lambda key: key == "panels")
+        assert dashboards[f"dashboards/{module.name}.json"] == written, module.name
+        slos = slos_of(env, module)
+        assert sections.text(module, slos) == "".join(alert(a) for a in alerts_of(v.blueprint, env, graph, module, slos))
+    assert sum(t is not None for t in sections.templates.built.values()) >= 2
 
 
 def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(fraud: Path) -> None:
@@ -112,13 +129,13 @@ def test_modules_of_one_shape_share_a_template_and_others_are_written_directly(f
     for module in env.modules.values():
         for slo in slos_of(env, module):
             shapes.parts(slo, module, "risk-ml", "risk-ml-primary")
-    templated = [t for t in shapes.templates.values() if t is not None]
+    templated = [t for t in shapes.templates.built.values() if t is not None]
     assert templated and all(0 in part.fields for t in templated for part in t)
     assert not any(stand_in in piece for t in templated for part in t for piece in part.layout
                    for s in STAND_INS for stand_in in s)
     # "nan" is no plain value: its SLOs took no template (every shape was templated by another module)
     slos = {m: len(slos_of(env, mod)) for m, mod in env.modules.items()}
-    assert slos["nan"] > 0 and len(shapes.templates) < sum(n for m, n in slos.items() if m != "nan") + slos["nan"]
+    assert slos["nan"] > 0 and len(shapes.templates.built) < sum(n for m, n in slos.items() if m != "nan") + slos["nan"]
 
 
 @pytest.mark.parametrize(("value", "expected"), [

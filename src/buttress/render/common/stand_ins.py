@@ -9,8 +9,9 @@ by one join. A text whose two versions differ other than by the stand-ins (a sta
 also in some fixed text) gives no template. Only ``plain`` values fill a template: a lowercase letter, then lowercase letters,
 digits and dashes, and not a word YAML reads otherwise (``no``, ``null``, ``inf``) — which YAML
 writes bare, and JSON and PromQL strings hold unescaped, exactly as the stand-ins. Called by
-``render.monitoring.shapes`` and ``render.dashboards``; a test compares each with the text it
-replaces.
+``render.monitoring.shapes``, ``render.dashboards`` and ``render.runbooks``, through ``Templates``
+(which builds a shape's templates only once the shape repeats); a test compares each with the text
+it replaces.
 """
 
 from __future__ import annotations
@@ -82,3 +83,25 @@ def template(write: Callable[[StandIn], tuple[str, ...]],
     derives from the set as their fields; None where the two sets disagree."""
     versions = [tuple(Template(text, fields(stand_in)) for text in write(stand_in)) for stand_in in STAND_INS]
     return versions[0] if versions[0] == versions[1] else None
+
+
+class Templates:
+    """The templates of one renderer's shapes, each built the second time its shape is met: a shape
+    met once is written directly (building a template costs two writings), so a blueprint of no
+    repeated shapes is written no slower than without templates."""
+
+    def __init__(self) -> None:
+        self.built: dict[object, tuple[Template, ...] | None] = {}
+        """A shape -> its templates (None: the stand-ins disagreed)."""
+        self.met: set[object] = set()
+        """Shapes met once so far."""
+
+    def get(self, shape: object, build: Callable[[], tuple[Template, ...] | None]) -> tuple[Template, ...] | None:
+        """The templates of ``shape``, or None where its text is to be written directly."""
+        if shape in self.built:
+            return self.built[shape]
+        if shape not in self.met:
+            self.met.add(shape)
+            return None
+        made = self.built[shape] = build()
+        return made

@@ -15,7 +15,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.jsonlines import json_lines
 from buttress.render.common.requests import duration_metric, requests_metric
-from buttress.render.common.stand_ins import STAND_INS, StandIn, Template, plain, template
+from buttress.render.common.stand_ins import STAND_INS, StandIn, Template, Templates, plain, template
 from buttress.render.dashboards.module import Bounds, measured, module_dashboard, replica_bounds
 from buttress.render.dashboards.overview import overview_dashboard
 from buttress.render.signals.alerts import dashboard_uid
@@ -53,7 +53,7 @@ class Shapes:
 
     def __init__(self, bp: Blueprint, env: Environment, graph: Graph) -> None:
         self.bp, self.env, self.graph = bp, env, graph
-        self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
+        self.templates = Templates()
 
     def dashboard(self, module: ResolvedModule) -> bytes:
         """The dashboard file of ``module``."""
@@ -65,7 +65,7 @@ class Shapes:
         key = (module.kind, bool(module.spec.provides), requests_metric(module), duration_metric(module),
                bounds and (bounds[0] is None, bounds[1] is None), tuple(slo.shape() for slo in slos_of(self.env, module)),
                charted[0].threshold if runs else None)
-        shape = self.templates[key] if key in self.templates else self._template(key, module, bounds)
+        shape = self.templates.get(key, lambda: self._template(key, module, bounds))
         if shape is None:
             return _json(module_dashboard(self.bp, self.env, self.graph, module, charted))
         low, high = bounds or (None, None)
@@ -91,5 +91,4 @@ class Shapes:
             low, high = stand_ins[stand_in[0]]
             return stand_in[0], self._uid(stand_in[0]), str(low), str(high)
 
-        shape = self.templates[key] = template(write, fields)
-        return shape
+        return template(write, fields)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from buttress.model.graph import Graph
 from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
-from buttress.render.common.stand_ins import StandIn, Template, plain, template
+from buttress.render.common.stand_ins import StandIn, Template, Templates, plain, template
 from buttress.render.monitoring.text import Writer
 from buttress.render.signals.alerts import Scope, slo_alerts
 from buttress.render.signals.slo import Slo
@@ -29,13 +29,13 @@ class Shapes:
     def __init__(self, writer: Writer, bp: Blueprint, env: Environment, graph: Graph) -> None:
         self.writer, self.bp, self.env, self.graph = writer, bp, env, graph
         self.blueprint = str(bp.spec.name)
-        self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
+        self.templates = Templates()
 
     def parts(self, slo: Slo, module: ResolvedModule, team: str, oncall: str) -> SloParts:
         """The records, alerts and test cases of ``slo``, a module's with this team and on-call."""
         if plain(module.name) and plain(team) and plain(oncall):
             key = slo.shape()
-            shape = self.templates[key] if key in self.templates else self._template(key, slo, module)
+            shape = self.templates.get(key, lambda: self._template(slo, module))
             if shape is not None:
                 values = module.name, team, oncall
                 return shape[0].parts(values), shape[1].parts(values), shape[2].parts(values)
@@ -49,9 +49,8 @@ class Shapes:
         return (writer.slo_records(self.blueprint, self.env.name, slo), "".join(writer.alert_rule(a) for a in alerts),
                 writer.slo_cases(slo, alerts))
 
-    def _template(self, key: tuple[object, ...], slo: Slo, module: ResolvedModule) -> tuple[Template, ...] | None:
+    def _template(self, slo: Slo, module: ResolvedModule) -> tuple[Template, ...] | None:
         def write(stand_in: StandIn) -> SloText:
             return self.direct(slo.renamed(stand_in[0]), Scope(self.bp, self.env, self.graph, module).standing_in(*stand_in))
 
-        shape = self.templates[key] = template(write, lambda stand_in: stand_in[:3])
-        return shape
+        return template(write, lambda stand_in: stand_in[:3])

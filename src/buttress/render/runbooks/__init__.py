@@ -13,7 +13,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
 from buttress.render.common.promotion import promotion_rules
-from buttress.render.common.stand_ins import StandIn, Template, template
+from buttress.render.common.stand_ins import StandIn, Template, Templates, template
 from buttress.render.runbooks.markdown import Page, alert, approvals, rollback, runbook
 from buttress.render.signals.alerts import (
     Scope,
@@ -43,7 +43,7 @@ class Sections:
 
     def __init__(self, bp: Blueprint, env: Environment, graph: Graph) -> None:
         self.bp, self.env, self.graph = bp, env, graph
-        self.templates: dict[tuple[object, ...], tuple[Template, ...] | None] = {}
+        self.templates = Templates()
 
     def text(self, module: ResolvedModule, slos: list[Slo]) -> str:
         """Every alert's section of ``module``'s runbook, in ``alerts_of``'s order."""
@@ -54,12 +54,12 @@ class Sections:
 
     def _slo(self, scope: Scope, slo: Slo) -> str:
         key = slo.shape()
-        shape = self.templates[key] if key in self.templates else self._template(key, scope, slo)
+        shape = self.templates.get(key, lambda: self._template(scope, slo))
         if shape is None:
             return "".join(alert(a) for a in slo_alerts(scope, slo))
         return shape[0].fill((slo.module, scope.dashboard, scope.dependencies))
 
-    def _template(self, key: tuple[object, ...], scope: Scope, slo: Slo) -> tuple[Template, ...] | None:
+    def _template(self, scope: Scope, slo: Slo) -> tuple[Template, ...] | None:
         def write(stand_in: StandIn) -> tuple[str]:
             alerts = slo_alerts(scope.standing_in(*stand_in), slo.renamed(stand_in[0]))
             return ("".join(alert(a) for a in alerts),)
@@ -67,8 +67,7 @@ class Sections:
         def fields(stand_in: StandIn) -> tuple[str, ...]:
             return stand_in[0], dashboard_uid(str(self.bp.spec.name), self.env.name, stand_in[0]), stand_in[3]
 
-        shape = self.templates[key] = template(write, fields)
-        return shape
+        return template(write, fields)
 
 
 def _page(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule, sections: Sections,
