@@ -16,17 +16,10 @@ from __future__ import annotations
 import json
 
 from buttress.render.monitoring.promtests import Scenario, scenarios, series_names
+from buttress.render.signals import slo as record
 from buttress.render.signals.alerts import Alert
 from buttress.render.signals.series import selector
-from buttress.render.signals.slo import (
-    BUDGET_RECORD,
-    BURN_RECORD,
-    OBJECTIVE_RECORD,
-    REMAINING_RECORD,
-    SLI_RECORD,
-    Slo,
-    number,
-)
+from buttress.render.signals.slo import Slo, number
 from buttress.render.yamlio import Emitter, Fallback
 
 _ENCODE = json.encoder.encode_basestring
@@ -73,23 +66,22 @@ class Writer:
         sel = _escaped(plain)
         budget = number(slo.error_budget)
         head, middle, tail = (_escaped(part) for part in slo._ratio_parts)
+        sli = {w: record.SLI_RECORD.format(window=w) for w in slo.windows}
         first = slo.windows[0]
-        if form(slo.error_ratio(first)) != f'"{head}{first}{middle}{first}{tail}"':
+        # every window's expression is quoted as the first is (only the window differs): checked once
+        if form(slo.error_ratio(first)) != f'"{head}{first}{middle}{first}{tail}"' \
+                or form(f"{sli[first]}{plain} / {budget}") != f'"{sli[first]}{sel} / {budget}"':
             raise Fallback  # a form other than a plain double-quoted string: written as the objects are
-        records = [f'\n      - record: {form(SLI_RECORD.format(window=w))}\n        expr: "{head}{w}{middle}{w}{tail}"{labels}'
-                   for w in slo.windows]
-        records += [f'\n      - record: {form(BURN_RECORD.format(window=w))}\n        expr: '
-                    f'"{SLI_RECORD.format(window=w)}{sel} / {budget}"{labels}' for w in slo.windows]
-        records += [
-            f"\n      - record: {form(OBJECTIVE_RECORD)}\n        expr: {form(f'vector({number(slo.objective)})')}{labels}",
-            f"\n      - record: {form(BUDGET_RECORD)}\n        expr: {form(f'vector({budget})')}{labels}",
-            f"\n      - record: {form(REMAINING_RECORD)}\n        expr: "
-            f"{form(f'1 - {BURN_RECORD.format(window=slo.window_text)}{plain}')}{labels}",
-        ]
-        burn = f"{SLI_RECORD.format(window=first)}{plain} / {budget}"
-        if form(burn) != f'"{SLI_RECORD.format(window=first)}{sel} / {budget}"':
-            raise Fallback
-        return "".join(records)
+
+        def rule(name: str, expr: str) -> str:
+            return f"\n      - record: {form(name)}\n        expr: {expr}{labels}"
+
+        rules = [rule(sli[w], f'"{head}{w}{middle}{w}{tail}"') for w in slo.windows]
+        rules += [rule(record.BURN_RECORD.format(window=w), f'"{sli[w]}{sel} / {budget}"') for w in slo.windows]
+        rules += [rule(record.OBJECTIVE_RECORD, form(f"vector({number(slo.objective)})")),
+                  rule(record.BUDGET_RECORD, form(f"vector({budget})")),
+                  rule(record.REMAINING_RECORD, form(f"1 - {record.BURN_RECORD.format(window=slo.window_text)}{plain}"))]
+        return "".join(rules)
 
     def alert_rule(self, alert: Alert) -> str:
         """One alerting rule (``rules.alert_rule``), starting on a new line."""
