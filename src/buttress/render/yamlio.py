@@ -13,9 +13,10 @@ the object. Called by ``buttress.app.render`` and the benchmarks.
 
 ``dump_documents`` writes the same text for large documents of repeated parts — the monitoring's
 rules file, the PrometheusRule holding the same rule groups, the promtool tests expecting the
-rules' label sets — with a Python emitter of yaml-rs's layout (``Emitter``) that writes a part
-several documents hold once; checked against yaml-rs on generated documents
-(tests/render/test_render_bundle.py).
+rules' label sets, where ``render.monitoring`` emits its objects — with a Python emitter of
+yaml-rs's layout (``Emitter``) that writes a part several documents hold once; checked against
+yaml-rs on generated documents (tests/render/test_render_bundle.py). ``Emitter.form`` gives the
+form of one string to writers of YAML text (``render.monitoring.text``).
 """
 
 from __future__ import annotations
@@ -100,10 +101,13 @@ _NUMERIC = frozenset("+0123456789iInN")
 """The first characters of the strings ``_FLOAT`` matches that ``_QUOTED`` does not catch already."""
 
 
+_ENCODE = json.encoder.encode_basestring
+
+
 def _double_quoted(value: str) -> str | None:
     """ASCII in double quotes as yaml-rs and JSON write it (only ``"`` and ``\\`` escaped), or
     None when it holds a control character (escaped differently, or not at all: DEL)."""
-    quoted = json.encoder.encode_basestring(value)
+    quoted = str(_ENCODE(value))
     if len(quoted) != len(value) + 2 + value.count('"') + value.count("\\") or "\x7f" in value:
         return None
     return quoted
@@ -159,7 +163,8 @@ class Emitter:
             if value[:1] in _FIRST and _YAML11_ONLY.fullmatch(value) is not None:
                 raise Fallback
             if _QUOTED.search(value) is not None:
-                form = _double_quoted(value)
+                # printable ASCII: JSON escapes only '"' and '\\', as yaml-rs does (the common case, checked no further)
+                form = _ENCODE(value) if value.isprintable() else _double_quoted(value)
             elif value.isprintable():
                 numeric = value[:1] in _NUMERIC and _FLOAT.fullmatch(value) is not None
                 form = f'"{value}"' if numeric or value in _RESERVED else value

@@ -3,7 +3,9 @@ prometheus-operator ``PrometheusRule``, and ``promtool test rules`` unit tests p
 
 ``render_monitoring(bp, env, graph) -> {relative path: bytes}`` is the renderer ``app.render``
 calls; it reads ``render.signals``, ``render.common`` (the standard labels every rendered object
-carries) and ``buttress.model`` only.
+carries) and ``buttress.model`` only. The files are written as text (``monitoring.text``, by SLO
+shape: ``monitoring.shapes``); the objects of ``monitoring.rules`` and ``monitoring.promtests``
+are the specification, emitted by ``emitted_files`` where a string needs the general emitter.
 """
 
 from __future__ import annotations
