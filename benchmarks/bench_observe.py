@@ -2,16 +2,17 @@
 evidence against the Kubernetes render of the same environments, for generated blueprints of N modules.
 
 Usage: ``.venv/bin/python -m benchmarks.bench_observe [N ...] [--diverse]`` (default 100 1000;
-``--diverse``: every module with its own team, on-call and objectives, ``generate.diversify``). Each N in a
-fresh process; best of 3 runs, all environments, each run on a freshly validated blueprint (what the
-renderers work out once per environment, ``render.signals.memo``, is not carried from run to run). "render" is ``app.render.environment_files``
-without the extra renderers (objects + YAML dump + kustomization); "observe" is the three
-observing renderers' files plus ``app.evidence.evidence_files`` (given the check report that
-``buttress render`` computes anyway, and the Kubernetes objects the render has just written, as
-``app.render`` passes them); "added" is observe / render; "added to check+render" is
-observe / (check + render), the check (controls and Rego, cold, one run) being what ``buttress
-render`` runs before rendering. Then the whole ``buttress render`` command as a user waits for it
-(check, render, atomic write of every file), without and with the observing output, best of 3 each.
+``--diverse``: every module with its own team, on-call and objectives, ``generate.diversify``).
+Each N in a fresh process; best of 3 runs, all environments, each run on a freshly validated
+blueprint (what the renderers work out once per environment, ``render.signals.memo``, is not
+carried from run to run). "render" is ``app.render.environment_files`` without the extra
+renderers (objects + YAML dump + kustomization); "observe" is the three observing renderers'
+files plus ``app.evidence.evidence_files`` (given the check report that ``buttress render``
+computes anyway, and the Kubernetes objects the render has just written, as ``app.render``
+passes them); "added" is observe / render; "added to check+render" is observe / (check +
+render), the check (controls and Rego, cold, one run) being what ``buttress render`` runs before
+rendering. Then the whole ``buttress render`` command as a user waits for it (check, render,
+atomic write of every file), without and with the observing output, best of 3 each.
 """
 
 from __future__ import annotations
