@@ -46,6 +46,21 @@ class Template:
         """Which of the values fills each field's place, in order."""
         self.layout, self.fields = _places(text, values)
 
+    @classmethod
+    def joined(cls, texts: list[Template | str]) -> Template:
+        """One template of ``texts`` (templates of the same values, and fixed text) one after another."""
+        joined = cls("", ())
+        layout, fields = joined.layout, list(joined.fields)
+        for text in texts:
+            if isinstance(text, str):
+                layout[-1] += text
+                continue
+            layout[-1] += text.layout[0]
+            layout += text.layout[1:]
+            fields += text.fields
+        joined.fields = tuple(fields)
+        return joined
+
     def fill(self, values: tuple[str, ...]) -> str:
         """The text with ``values`` in the fields' places (one join: no parsing of the text)."""
         return "".join(self.parts(values))
@@ -66,6 +81,8 @@ class Template:
 def _places(text: str, values: tuple[str, ...]) -> tuple[list[str], tuple[int, ...]]:
     """The fixed pieces of ``text`` around every occurrence of ``values`` (pieces at even places,
     empty strings at odd ones), and which value each occurrence is."""
+    if not values:
+        return [text], ()
     pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
     index = {v: i for i, v in enumerate(values)}
     layout, fields, start = [], [], 0

@@ -17,7 +17,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import environment_annotations, environment_labels, oncall, owner
 from buttress.render.monitoring.promtests import module_tests
-from buttress.render.monitoring.rules import group_name, module_group
+from buttress.render.monitoring.rules import module_group
 from buttress.render.monitoring.shapes import Shapes
 from buttress.render.monitoring.text import RULES_HEAD, Writer, operator_document
 from buttress.render.signals.alerts import Alert, alerts_of, kind_alerts
@@ -74,22 +74,14 @@ def text_files(bp: Blueprint, env: Environment, graph: Graph) -> dict[str, bytes
     body = [RULES_HEAD]  # rules.yaml: every group's text, in order
     tests = {}
     for module in env.modules.values():
-        team, on = owner(bp, module), oncall(bp, module)
-        slos = [shapes.parts(slo, module, team, on) for slo in slos_of(env, module)]
+        slos = slos_of(env, module)
         kind = [writer.alert_rule(a) for a in kind_alerts(bp, env, graph, module)]
         if slos or kind:
-            body.append(writer.group_head(group_name(bp, env, module.name)))
-            for records, _, _ in slos:
-                body += records
-            for _, alerts, _ in slos:
-                body += alerts
+            group, cases = shapes.module(module, owner(bp, module), oncall(bp, module), slos)
+            body += group
             body += kind
-        if slos:
-            text = [writer.tests_head()]
-            for _, _, cases in slos:
-                text += cases
-            text.append("\n")
-            tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = "".join(text).encode()
+            if cases is not None:
+                tests[f"{TESTS_FOLDER}/{module.name}.yaml"] = cases.encode()
     if len(body) == 1:
         raise Fallback  # ``groups: []``: rare, and written by the emitter
     body.append("\n")
