@@ -26,6 +26,14 @@ def test_a_template_puts_each_value_where_its_stand_in_was() -> None:
     assert Template("no stand-in here", ("zq",)).fill(("x",)) == "no stand-in here"
 
 
+def test_templates_joined_fill_as_their_texts_one_after_another() -> None:
+    a, b = Template("[zq|zt]", ("zq", "zt")), Template("zt-zq", ("zq", "zt"))
+    joined = Template.joined(["head ", a, " mid ", b, " end"])
+    values = ("scorer", "risk")
+    assert joined.fill(values) == "head " + a.fill(values) + " mid " + b.fill(values) + " end"
+    assert Template.joined(["only text"]).fill(values) == "only text"
+
+
 def test_no_template_when_a_stand_in_also_occurs_in_the_fixed_text() -> None:
     def write(stand_in: StandIn) -> tuple[str]:
         return (f"{stand_in[0]} and zqmoduleqz",)  # the first set's module stand-in, fixed
