@@ -149,3 +149,35 @@ def test_prefixed_keys_and_empty_values_are_labels(fraud: Path) -> None:
     edit(fraud / "blueprint.yaml", "labels: {cost-centre: risk-ml-training}",
          "labels: {example.com/cost-centre: risk_ml.training, tier: ''}")
     assert buttress.validate(fraud).environments
+
+
+@pytest.mark.parametrize(("env", "located"), [
+    ("{'MY VAR': x}", "'MY VAR' is not an environment variable name"),
+    ("{9LIVES: x}", "'9LIVES' is not an environment variable name"),
+    ("{'A=B': x}", "'A=B' is not an environment variable name")])
+def test_environment_variable_names_kubernetes_would_refuse_are_errors_at_the_key(
+        fraud: Path, env: str, located: str) -> None:
+    edit(fraud / "blueprint.yaml", "  features:\n    kind: service\n", f"  features:\n    kind: service\n    env: {env}\n")
+    [problem] = problems(fraud)
+    text = (fraud / "blueprint.yaml").read_text().splitlines()
+    line = next(i for i, row in enumerate(text, 1) if row.startswith("    env: "))
+    assert located in problem and f"blueprint.yaml:{line}:11:" in problem  # the key, inside the flow mapping
+
+
+def test_a_secret_s_variable_name_is_checked_too(fraud: Path) -> None:
+    edit(fraud / "blueprint.yaml", "      REGISTRY_TOKEN: vault://secret/risk/mlflow#token\n    capacity: {serviceTime: 12ms",
+         "      REGISTRY-TOKEN.v2: vault://secret/risk/mlflow#token\n      2FA_SEED: vault://secret/risk/mlflow#seed\n"
+         "    capacity: {serviceTime: 12ms")
+    [problem] = problems(fraud)
+    assert "'2FA_SEED' is not an environment variable name" in problem and "modules.scorer.secrets.2FA_SEED" in problem
+
+
+@pytest.mark.parametrize(("metrics", "message"), [
+    ("{requests: http-requests-total}", "'http-requests-total' is not a Prometheus metric name"),
+    ("{duration: 'request duration'}", "'request duration' is not a Prometheus metric name"),
+    ("{duration: http_request_duration_seconds_bucket}", "give its base name, 'http_request_duration_seconds'")])
+def test_sli_metric_names_prometheus_would_refuse_are_errors(fraud: Path, metrics: str, message: str) -> None:
+    edit(fraud / "blueprint.yaml", "  features:\n    kind: service\n",
+         f"  features:\n    kind: service\n    metrics: {metrics}\n")
+    [problem] = problems(fraud)
+    assert message in problem and "(at modules.features.metrics." in problem

@@ -86,7 +86,7 @@ def problems_from(
         path = data_path(data, loc)
         kind = err["type"]
         message = err["msg"].removeprefix("Value error, ")
-        key_error = False
+        key_error = loc[-1:] == ("[key]",)  # a mapping's key refused (a label's, an env variable's): point at the key
         if kind == "extra_forbidden":
             key = str(path[-1]) if path else str(loc[-1])
             model = model_at(root, path[:-1])

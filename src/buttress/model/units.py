@@ -477,6 +477,38 @@ LabelKey = Annotated[str, AfterValidator(check_label_key), WithJsonSchema({"type
 LabelValue = Annotated[str, AfterValidator(check_label_value),
                        WithJsonSchema({"type": "string", "description": LABEL_VALUE_HINT})]
 
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+ENV_NAME_HINT = "an environment variable name such as DB_PASSWORD (letters, digits, '_', '-', '.'; not starting with a digit)"
+
+
+def check_env_name(text: str) -> str:
+    """``text`` if Kubernetes accepts it as a container's environment variable name."""
+    if not _ENV_NAME.fullmatch(text):
+        raise ValueError(f"{text!r} is not {ENV_NAME_HINT}")
+    return text
+
+
+EnvName = Annotated[str, AfterValidator(check_env_name),
+                    WithJsonSchema({"type": "string", "description": ENV_NAME_HINT, "pattern": f"^{_ENV_NAME.pattern}$"})]
+"""The name of an environment variable the module's container gets (``env``, ``secrets``)."""
+
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+METRIC_NAME_HINT = ("a Prometheus metric name such as http_requests_total (letters, digits, '_' and ':'; "
+                    "not starting with a digit)")
+
+
+def check_metric_name(text: str) -> str:
+    """``text`` if Prometheus accepts it as a metric name."""
+    if not _METRIC_NAME.fullmatch(text):
+        raise ValueError(f"{text!r} is not {METRIC_NAME_HINT}")
+    return text
+
+
+MetricName = Annotated[str, AfterValidator(check_metric_name),
+                       WithJsonSchema({"type": "string", "description": METRIC_NAME_HINT,
+                                       "pattern": f"^{_METRIC_NAME.pattern}$"})]
+"""A Prometheus metric name (the SLI metrics of ``metrics:``)."""
+
 CIDR_HINT = "a network in CIDR notation such as 10.20.0.0/16 or 2001:db8::/32"
 _PREFIX = re.compile(r"[0-9]{1,3}")
 

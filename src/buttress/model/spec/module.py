@@ -15,10 +15,12 @@ from buttress.model.spec.base import Classification, Spec
 from buttress.model.units import (
     Cron,
     Duration,
+    EnvName,
     HostName,
     ImageRef,
     LabelKey,
     LabelValue,
+    MetricName,
     Percent,
     PlainValue,
     Quantity,
@@ -203,8 +205,18 @@ class CapacitySpec(Spec):
 class Metrics(Spec):
     """SLI metric names, where not the defaults."""
 
-    requests: str | None = None
-    duration: str | None = None
+    requests: MetricName | None = None
+    duration: MetricName | None = None
+    """The histogram's base name: its series are ``<duration>_bucket``, ``_count`` and ``_sum``."""
+
+    @field_validator("duration")
+    @classmethod
+    def _base_name(cls, value: str | None) -> str | None:
+        for suffix in ("_bucket", "_count", "_sum"):
+            if value is not None and value.endswith(suffix):
+                raise ValueError(f"{value!r} names one of the histogram's series; give its base name, "
+                                 f"{value.removesuffix(suffix)!r} (buttress reads its _bucket and _count series)")
+        return value
 
 
 class ModuleSpec(Spec):
@@ -219,7 +231,7 @@ class ModuleSpec(Spec):
     image: ImageRef | None = None
     command: list[str] | None = None
     args: list[str] | None = None
-    env: dict[str, PlainValue] | None = None
+    env: dict[EnvName, PlainValue] | None = None
     provides: dict[str, Interface] | None = None
     consumes: list[str] | None = None
     resources: Resources | None = None
@@ -229,7 +241,7 @@ class ModuleSpec(Spec):
     rollout: Rollout | None = None
     probes: Probes | None = None
     data: DataSpec | None = None
-    secrets: dict[str, SecretRef] | None = None
+    secrets: dict[EnvName, SecretRef] | None = None
     access: list[AccessRule] | None = None
     state: StateSpec | None = None
     schedule: Cron | None = None
