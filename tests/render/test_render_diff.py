@@ -177,3 +177,24 @@ def test_a_hand_edit_that_breaks_the_yaml_is_a_located_error(cli: CLI, fraud: Pa
         assert run.exit == 2 and "Traceback" not in run.stderr, run.stderr
         [error] = [line for line in run.stderr.splitlines() if ": error: " in line]
         assert error.startswith(f"{broken}:{lines + 1}:1: error: not valid YAML:"), error
+
+
+def test_a_user_s_value_naming_the_environment_is_compared_as_written(fraud: Path) -> None:
+    """Only the names buttress derives from an environment are mapped: a model path the user wrote per
+    environment is a real difference, and a value the same in both environments is none."""
+    edit(fraud / "blueprint.yaml", "      scorer:\n        scaling: {replicas: {min: 1, max: 2}}\n",
+         "      scorer:\n        scaling: {replicas: {min: 1, max: 2}}\n"
+         "        env: {MODEL_URI: s3://risk-models/dev/scorer.onnx, TIER: dev}\n")
+    edit(fraud / "blueprint.yaml", "timezone: Europe/Berlin}\n",
+         "timezone: Europe/Berlin}\n    overrides:\n      scorer:\n"
+         "        env: {MODEL_URI: s3://risk-models/prod/scorer.onnx, TIER: prod}\n")
+    edit(fraud / "blueprint.yaml", "  features:\n    kind: service\n",
+         "  features:\n    kind: service\n    env: {DEV_NOTES: /srv/dev/notes}\n")
+    result = diff_environments(validate(fraud), "dev", "prod")
+    changed = {c.ref.label: {f.path: (f.before, f.after) for f in c.changes} for c in result.changed}
+    scorer = next(fields for label, fields in changed.items() if label.endswith("/scorer") and "Rollout" in label)
+    assert ("s3://risk-models/dev/scorer.onnx", "s3://risk-models/prod/scorer.onnx") in scorer.values()
+    assert not any("TIER" in path for path in scorer)  # "dev" against "prod": the environment's own name, mapped
+    assert not any("DEV_NOTES" in path for fields in changed.values() for path in fields)
+    for same in ("Namespace/fraud-prod", "NetworkPolicy/features", "Schedule/fraud-prod-case-store"):
+        assert same not in changed

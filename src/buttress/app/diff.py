@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from buttress.app.derived import derived_strings
 from buttress.app.manifests import environment_folder
 from buttress.app.render import environment_files, require_environment
 from buttress.app.validate import Validated
@@ -279,7 +280,10 @@ def environment_renamer(validated: Validated, src: str, dst: str, src_files: dic
     """What names environment ``src`` in its render, rewritten as ``dst``'s render names it: the
     namespace and the environment's name wherever they stand as whole words
     (``fraud-staging-case-store``, ``environment="staging"``, ``--env staging``), and identifiers
-    derived from them (dashboard uids)."""
+    derived from them (dashboard uids) — in the strings buttress derived from them only
+    (``app.derived``): a value the user wrote, such as ``s3://models/staging/model.pkl``, is
+    compared as written."""
+    derived = derived_strings(validated, src, src_files)
     old_ns = str(validated.environments[src].spec.namespace)
     new_ns = str(validated.environments[dst].spec.namespace)
     renames = [(re.compile(rf"(?<![a-z0-9]){re.escape(old_ns)}(?![a-z0-9])"), new_ns),
@@ -288,6 +292,8 @@ def environment_renamer(validated: Validated, src: str, dst: str, src_files: dic
                 for old, new in _derived_ids(src_files, dst_files)]
 
     def rename(text: str) -> str:
+        if text not in derived:
+            return text
         for pattern, new in renames:
             text = pattern.sub(new, text)
         return text
