@@ -1,4 +1,5 @@
-"""The Jinja2 environment every text renderer uses (runbooks, compliance evidence, the docs site):
+"""The Jinja2 environment the text renderers use (the compliance evidence, the docs site; runbooks are
+written by ``render.runbooks.markdown``, a thousand at a time):
 templates from the renderer's own ``templates/`` folder, strict about undefined names, block tags
 that leave no stray lines. Markdown renderers write text as is (``render`` is blocked by a secret
 before it writes them); HTML ones escape it and redact secret-looking text (the docs site)."""
