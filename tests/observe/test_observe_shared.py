@@ -62,6 +62,15 @@ def test_signals_are_worked_out_once_per_environment_and_module(fresh: Validated
     assert slos_of(env, scorer)[0].labels["namespace"] == str(env.spec.namespace)
 
 
+def test_a_value_is_worked_out_again_for_other_sources(fresh: Validated) -> None:
+    env = fresh.environments["prod"]
+    module, graph = env.modules["scorer"], fresh.graphs["prod"]
+    other = validate(EXAMPLE).graphs["prod"]  # an equal graph, but another object: the memo cannot tell it is equal
+    assert memo.memoised("probe", env, (module, graph), lambda: 1) == 1
+    assert memo.memoised("probe", env, (module, graph), lambda: 2) == 1
+    assert memo.memoised("probe", env, (module, other), lambda: 3) == 3
+
+
 def test_an_environments_signals_go_with_it() -> None:
     v = validate(EXAMPLE)
     env = v.environments["dev"]
@@ -78,3 +87,5 @@ def test_a_part_written_once_is_spliced_where_the_encoder_would_write_it() -> No
     control = {"id": "x", "evidence": shared, "evidenceKinds": ["Deployment"], "note": '\x00hole\x00 "quoted"'}
     assert compact_with(control, "evidence", compact(shared)) == compact(control)
     assert json.loads(compact_with(control, "evidence", compact(shared))) == control
+    holed = {**control, "note": "\x00hole\x00"}  # the hole's own text (a NUL can be written in YAML): written whole
+    assert compact_with(holed, "evidence", compact(shared)) == compact(holed)

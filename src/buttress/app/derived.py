@@ -4,8 +4,9 @@ namespace, and which it only carried over from the blueprint as the user wrote t
 ``buttress diff --from A --to B`` maps A's names onto B's (``fraud-dev-case-store`` is
 ``fraud-prod-case-store``), but must not map a user's own value: ``s3://models/dev/model.pkl``
 against ``s3://models/prod/model.pkl`` is a real difference. The environment is rendered again
-under stand-in names, and every string that changed is one buttress derived. Called by
-``app.diff``.
+under stand-in names, and every string that changed is one buttress derived. Strings, not places:
+a value the user wrote that is itself one of them (exactly the environment's name or namespace,
+``APP_ENV: dev``) is mapped as they are. Called by ``app.diff``.
 """
 
 from __future__ import annotations

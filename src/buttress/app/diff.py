@@ -282,7 +282,7 @@ def environment_renamer(validated: Validated, src: str, dst: str, src_files: dic
     (``fraud-staging-case-store``, ``environment="staging"``, ``--env staging``), and identifiers
     derived from them (dashboard uids) — in the strings buttress derived from them only
     (``app.derived``): a value the user wrote, such as ``s3://models/staging/model.pkl``, is
-    compared as written."""
+    compared as written (unless it is one of those strings itself, such as ``staging``)."""
     derived = derived_strings(validated, src, src_files)
     old_ns = str(validated.environments[src].spec.namespace)
     new_ns = str(validated.environments[dst].spec.namespace)

@@ -33,11 +33,14 @@ def json_lines(document: dict[str, Any], split: Callable[[str], bool],
 
 _HOLE = "\x00hole\x00"
 _HOLE_TEXT = compact(_HOLE)
-"""How the encoder writes ``_HOLE``: no string of a document is written so (its NULs are escaped, and a
-backslash of a document's string would be escaped in turn)."""
+"""How the encoder writes ``_HOLE``: only a string that is exactly ``_HOLE`` is written so (its NULs are
+escaped, and a backslash of a document's own string would be escaped in turn)."""
 
 
 def compact_with(value: dict[str, Any], key: str, text: str) -> str:
     """``compact(value)`` with ``text`` as the already written value of ``key`` (a large value that several
     documents hold, written once)."""
-    return compact({**value, key: _HOLE}).replace(_HOLE_TEXT, text, 1)
+    holed = compact({**value, key: _HOLE})
+    if holed.count(_HOLE_TEXT) != 1:  # the document holds the hole's own text elsewhere: write it whole
+        return compact(value)
+    return holed.replace(_HOLE_TEXT, text)

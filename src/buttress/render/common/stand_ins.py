@@ -22,8 +22,9 @@ from collections.abc import Callable
 StandIn = tuple[str, str, str, str]
 """Stand-ins for a module's name, team, on-call, and a text about it (its dependencies)."""
 STAND_INS: tuple[StandIn, StandIn] = (("zqmoduleqz", "zqteamqz", "zqoncallqz", "zqtextqz"),
-                                      ("zxmodulexz", "zxteamxz", "zxoncallxz", "zxtextxz"))
-"""Two sets of stand-ins: plain words no blueprint value is likely to hold."""
+                                      ("xk-stand-in-module-2", "xk-team-2", "xk-on-call-2", "xk-text-about-it-2"))
+"""Two sets of stand-ins: plain words no blueprint value is likely to hold, of other lengths and
+first letters in each set (so that text depending on a value's length or order is never templated)."""
 _PLAIN = re.compile(r"[a-z][a-z0-9-]*")
 _WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "inf", "infinity", "nan"})
 """Plain-looking words that YAML writers quote (booleans, nulls, floats)."""

@@ -48,8 +48,9 @@ class Shapes:
     no alert's measure but a cron job's time since its last run, differ only in their name, uid and
     replica bounds. Others (a worker's backlog, a backup's age) are built and written out."""
 
-    BOUNDS = ((987654301, 987654302), (987654311, 987654312))
-    """The replica bounds standing in beside each set of ``STAND_INS``: numbers no dashboard holds otherwise."""
+    BOUNDS = ((987654301, 987654302), (123456789012, 123456789011))
+    """The replica bounds standing in beside each set of ``STAND_INS``: numbers no dashboard holds
+    otherwise (of other lengths and order in the two sets)."""
 
     def __init__(self, bp: Blueprint, env: Environment, graph: Graph) -> None:
         self.bp, self.env, self.graph = bp, env, graph
@@ -65,7 +66,7 @@ class Shapes:
         key = (module.kind, bool(module.spec.provides), requests_metric(module), duration_metric(module),
                bounds and (bounds[0] is None, bounds[1] is None), tuple(slo.shape() for slo in slos_of(self.env, module)),
                charted[0].threshold if runs else None)
-        shape = self.templates.get(key, lambda: self._template(key, module, bounds))
+        shape = self.templates.get(key, lambda: self._template(module, bounds, runs))
         if shape is None:
             return _json(module_dashboard(self.bp, self.env, self.graph, module, charted))
         low, high = bounds or (None, None)
@@ -74,8 +75,9 @@ class Shapes:
     def _uid(self, module: str) -> str:
         return dashboard_uid(str(self.bp.spec.name), self.env.name, module)
 
-    def _template(self, key: tuple[object, ...], module: ResolvedModule, bounds: Bounds | None) -> tuple[Template, ...] | None:
-        """The template of the key's shape: fields module, uid, minimum and maximum replicas."""
+    def _template(self, module: ResolvedModule, bounds: Bounds | None, runs: bool) -> tuple[Template, ...] | None:
+        """The template of ``module``'s shape (``runs``: charting a cron job's runs): fields module, uid,
+        minimum and maximum replicas."""
         stand_ins = {s[0]: self.BOUNDS[i] for i, s in enumerate(STAND_INS)}
 
         def stood(name: str) -> Bounds | None:
@@ -84,7 +86,7 @@ class Shapes:
 
         def write(stand_in: StandIn) -> tuple[str]:
             twin = dataclasses.replace(module, name=stand_in[0])
-            charted = measured(self.bp, self.env, self.graph, twin) if key[-1] is not None else []
+            charted = measured(self.bp, self.env, self.graph, twin) if runs else []
             return (_json(module_dashboard(self.bp, self.env, self.graph, twin, charted, stood(stand_in[0]))).decode(),)
 
         def fields(stand_in: StandIn) -> tuple[str, ...]:

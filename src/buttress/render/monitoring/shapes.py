@@ -42,7 +42,7 @@ class Shapes:
         other alerts follow) and its test file (None without SLOs). Modules of the same SLO shapes
         share one template of both, joined from their SLOs' (``parts``)."""
         values = module.name, team, oncall
-        if plain(module.name) and plain(team) and plain(oncall):
+        if all(map(plain, values)):
             whole = self.modules.get(tuple(slo.shape() for slo in slos), lambda: self._whole(slos, module))
             if whole is not None:
                 return whole[0].parts(values), whole[1].fill(values) if slos else None
@@ -62,7 +62,10 @@ class Shapes:
         return group, "".join(tests)
 
     def _whole(self, slos: list[Slo], module: ResolvedModule) -> tuple[Template, Template] | None:
-        """The group and test-file templates of modules of these SLO shapes, from the SLOs' own."""
+        """The group and test-file templates of modules of these SLO shapes, from the SLOs' own.
+
+        Asked the second time a module of these shapes is met (``Templates.get``), when each SLO's
+        shape has been met at least twice too: its own templates are built now, if not before."""
         each = [self._templates(slo, module) for slo in slos]
         if self.head is None:
             self.head = template(lambda s: (self.writer.group_head(group_name(self.bp, self.env, s[0])),),
@@ -76,10 +79,10 @@ class Shapes:
 
     def parts(self, slo: Slo, module: ResolvedModule, team: str, oncall: str) -> SloParts:
         """The records, alerts and test cases of ``slo``, a module's with this team and on-call."""
-        if plain(module.name) and plain(team) and plain(oncall):
+        values = module.name, team, oncall
+        if all(map(plain, values)):
             shape = self._templates(slo, module)
             if shape is not None:
-                values = module.name, team, oncall
                 return shape[0].parts(values), shape[1].parts(values), shape[2].parts(values)
         records, alerts, cases = self.direct(slo, Scope(self.bp, self.env, self.graph, module))
         return [records], [alerts], [cases]

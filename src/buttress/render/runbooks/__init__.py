@@ -53,6 +53,7 @@ class Sections:
         return "".join(parts)
 
     def _slo(self, scope: Scope, slo: Slo) -> str:
+        # any value fills a Markdown template (written as is, nothing to quote): no ``plain`` test
         key = slo.shape()
         shape = self.templates.get(key, lambda: self._template(scope, slo))
         if shape is None:

@@ -297,13 +297,13 @@ def _slo_alerts(scope: Scope, slo: Slo) -> list[Alert]:
 
 def kind_alerts(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> list[Alert]:
     """The alerts of one module that watch its kind and state rather than an SLO: a worker's
-    backlog, a cronjob's runs, a stateful module's backups. Worked out once per environment and
-    module (``signals.memo``; the graph is the environment's): the list is shared, never change it."""
+    backlog, a cronjob's runs, a stateful module's backups. Worked out once per environment, module,
+    blueprint and graph (``signals.memo``): the list is shared, never change it."""
     def compute() -> list[Alert]:
         scope = Scope(bp, env, graph, module)
         return scope.linked(_kind_alerts(scope))
 
-    return memoised("kind alerts", env, module, compute)
+    return memoised("kind alerts", env, (module, bp, graph), compute)
 
 
 def _kind_alerts(scope: Scope) -> list[Alert]:

@@ -201,7 +201,7 @@ def slos_of(env: Environment, module: ResolvedModule) -> list[Slo]:
     worker's: the SLIs read the requests a long-running module serves, and a job's or cron job's runs are
     watched by its run alerts instead (an ``slo`` reaching one, e.g. from ``defaults``, measures nothing).
     Worked out once per environment and module (``signals.memo``): the list is shared, never change it."""
-    return memoised("slos", env, module, lambda: _slos(env, module))
+    return memoised("slos", env, (module,), lambda: _slos(env, module))
 
 
 def _slos(env: Environment, module: ResolvedModule) -> list[Slo]:
