@@ -1,5 +1,6 @@
-"""``buttress diff``: the effective difference between two environments (namespace and environment
-names mapped away), and between an environment and an earlier render; exit 0 equal, 1 different."""
+"""``buttress diff``: the effective difference between two environments (the first rendered under the
+second's names, so only real differences remain), and between an environment and an earlier render;
+exit 0 equal, 1 different."""
 
 from __future__ import annotations
 
@@ -180,8 +181,8 @@ def test_a_hand_edit_that_breaks_the_yaml_is_a_located_error(cli: CLI, fraud: Pa
 
 
 def test_a_user_s_value_naming_the_environment_is_compared_as_written(fraud: Path) -> None:
-    """Only the names buttress derives from an environment are mapped: a model path the user wrote per
-    environment is a real difference, and a value the same in both environments is none."""
+    """Only the names buttress derives from an environment are mapped: a model path or a tier the user
+    wrote per environment is a real difference, and a value the same in both environments is none."""
     edit(fraud / "blueprint.yaml", "      scorer:\n        scaling: {replicas: {min: 1, max: 2}}\n",
          "      scorer:\n        scaling: {replicas: {min: 1, max: 2}}\n"
          "        env: {MODEL_URI: s3://risk-models/dev/scorer.onnx, TIER: dev}\n")
@@ -194,7 +195,7 @@ def test_a_user_s_value_naming_the_environment_is_compared_as_written(fraud: Pat
     changed = {c.ref.label: {f.path: (f.before, f.after) for f in c.changes} for c in result.changed}
     scorer = next(fields for label, fields in changed.items() if label.endswith("/scorer") and "Rollout" in label)
     assert ("s3://risk-models/dev/scorer.onnx", "s3://risk-models/prod/scorer.onnx") in scorer.values()
-    assert not any("TIER" in path for path in scorer)  # "dev" against "prod": the environment's own name, mapped
+    assert ("dev", "prod") in scorer.values()  # TIER: the user's own value, although it is the environment's name
     assert not any("DEV_NOTES" in path for fields in changed.values() for path in fields)
     for same in ("Namespace/fraud-prod", "NetworkPolicy/features", "Schedule/fraud-prod-case-store"):
         assert same not in changed

@@ -1,8 +1,9 @@
 """The diff use case: the effective difference between two renders of a blueprint, object by object.
 
-``diff_environments`` compares two environments of one blueprint (a value of the first equals one
-of the second when it does once the first's namespace, environment name and the identifiers
-derived from them are written as the second's, so that only real differences remain);
+``diff_environments`` compares two environments of one blueprint: the first is rendered under the
+second's name and namespace, so that what buttress names after an environment (namespaces, rule
+groups, dashboard uids, ``--env`` in runbooks) reads the same on both sides and only real
+differences remain, a value the user wrote per environment among them;
 ``diff_against`` compares an environment with an earlier render on disk. Objects are matched by
 (apiVersion, kind, name); a changed object lists its changed fields by path, list items that
 carry a ``name`` (containers, env vars, ports) matched by that name; a Job, whose name carries its
@@ -16,15 +17,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from buttress.app.derived import derived_strings
 from buttress.app.manifests import environment_folder
 from buttress.app.render import environment_files, require_environment
 from buttress.app.validate import Validated
@@ -112,12 +110,6 @@ class DiffResult:
 
 
 Key = tuple[str, str, str]
-Rename = Callable[[str], str]
-"""Maps a string of side A to what it would read on side B (identity for an earlier render)."""
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def without_digest_fields(doc: dict[str, Any]) -> dict[str, Any]:
@@ -136,8 +128,7 @@ def without_digest_fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "metadata": meta}
 
 
-def _objects(files: dict[str, bytes], where: str,
-             rename: Rename = _same) -> tuple[dict[Key, tuple[ObjectRef, Any]], dict[str, bytes]]:
+def _objects(files: dict[str, bytes], where: str) -> tuple[dict[Key, tuple[ObjectRef, Any]], dict[str, bytes]]:
     """The objects of a render by (apiVersion, kind, name as side B would name it), and its other files."""
     objects: dict[Key, tuple[ObjectRef, Any]] = {}
     plain: dict[str, bytes] = {}
@@ -151,7 +142,7 @@ def _objects(files: dict[str, bytes], where: str,
             for doc in docs:
                 ref = ObjectRef(str(doc.get("apiVersion", "")), str(doc["kind"]), str(doc["metadata"].get("name", "")),
                                 path)
-                objects[(ref.api_version, ref.kind, rename(stable_name(doc)))] = (ref, without_digest_fields(doc))
+                objects[(ref.api_version, ref.kind, stable_name(doc))] = (ref, without_digest_fields(doc))
         else:
             plain[path] = content
     return objects, plain
@@ -161,54 +152,47 @@ def _item_key(item: Any) -> str | None:
     return str(item["name"]) if isinstance(item, dict) and isinstance(item.get("name"), str) else None
 
 
-def _matched(key: str, others: Any, rename: Rename) -> str:
-    """``key`` of side A as side B holds it: itself when B has it, else renamed."""
-    return key if key in others else rename(key)
-
-
-def field_changes(a: Any, b: Any, path: str = "", rename: Rename = _same,
+def field_changes(a: Any, b: Any, path: str = "",
                   names: tuple[str | None, str | None] = (None, None)) -> list[FieldChange]:
     """Changed leaves between two values; named list items are matched by name, others by index.
 
-    A string of side A equals one of side B when it is the same, or the same once ``rename`` maps
-    it (an environment's namespace and name); changes show the values as written on each side,
-    secret-looking strings redacted (``names``: the env vars whose values ``a`` and ``b`` are).
+    Changes show the values as written on each side, secret-looking strings redacted (``names``: the
+    env vars whose values ``a`` and ``b`` are).
     """
     if isinstance(a, dict) and isinstance(b, dict):
-        a = {_matched(k, b, rename) if isinstance(k, str) else k: v for k, v in a.items()}
         named = tuple(x["name"] if isinstance(x.get("name"), str) else None for x in (a, b))
         out: list[FieldChange] = []
         for key in [*a, *(k for k in b if k not in a)]:
             sub = f"{path}.{key}" if path else str(key)
-            out += field_changes(a.get(key, _ABSENT), b.get(key, _ABSENT), sub, rename,
+            out += field_changes(a.get(key, _ABSENT), b.get(key, _ABSENT), sub,
                                  (named[0], named[1]) if key == "value" else (None, None))
         return out
     if isinstance(a, list) and isinstance(b, list):
         keys_b = [_item_key(x) for x in b]
-        keys_a = [None if k is None else _matched(k, keys_b, rename) for k in map(_item_key, a)]
+        keys_a = [_item_key(x) for x in a]
         if all(keys_a) and all(keys_b) and len(set(keys_a)) == len(a) and len(set(keys_b)) == len(b):
             by_a = dict(zip(keys_a, a, strict=True))
             by_b = dict(zip(keys_b, b, strict=True))
             out = []
             for key in [*by_a, *(k for k in by_b if k not in by_a)]:
-                out += field_changes(by_a.get(key, _ABSENT), by_b.get(key, _ABSENT), f"{path}[{key}]", rename)
+                out += field_changes(by_a.get(key, _ABSENT), by_b.get(key, _ABSENT), f"{path}[{key}]")
             return out
         if a and b:
             return [c for i in range(max(len(a), len(b)))
                     for c in field_changes(a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT,
-                                           f"{path}[{i}]", rename)]
-    if a is _ABSENT or b is _ABSENT or (a != b and not (isinstance(a, str) and rename(a) == b)):
+                                           f"{path}[{i}]")]
+    if a is _ABSENT or b is _ABSENT or a != b:
         # an env var's value is read with its name, as the ``secret-inline`` control reads it
         return [FieldChange(path, None if a is _ABSENT else redact_value(a, names[0]),
                             None if b is _ABSENT else redact_value(b, names[1]), a is not _ABSENT, b is not _ABSENT)]
     return []
 
 
-def file_changes(path: str, a: bytes, b: bytes, rename: Rename = _same) -> list[FieldChange]:
+def file_changes(path: str, a: bytes, b: bytes) -> list[FieldChange]:
     """Changes inside a file that holds no objects: fields for JSON, changed line ranges for text."""
     if path.endswith(".json"):
         try:
-            return field_changes(json.loads(a), json.loads(b), rename=rename)
+            return field_changes(json.loads(a), json.loads(b))
         except ValueError:
             pass
     if path.endswith((".yaml", ".yml")):
@@ -217,38 +201,34 @@ def file_changes(path: str, a: bytes, b: bytes, rename: Rename = _same) -> list[
         except yaml.YAMLError:
             pass
         else:
-            return field_changes(docs_a[0] if len(docs_a) == 1 else docs_a, docs_b[0] if len(docs_b) == 1 else docs_b,
-                                 rename=rename)
+            return field_changes(docs_a[0] if len(docs_a) == 1 else docs_a, docs_b[0] if len(docs_b) == 1 else docs_b)
     lines_a = a.decode(errors="replace").splitlines()
     lines_b = b.decode(errors="replace").splitlines()
-    present = set(lines_b)
-    matched_a = [_matched(line, present, rename) for line in lines_a]
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, matched_a, lines_b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, lines_a, lines_b, autojunk=False).get_opcodes():
         if tag != "equal":
             out.append(FieldChange(f"line {j1 + 1}", redact_value("\n".join(lines_a[i1:i2])),
                                    redact_value("\n".join(lines_b[j1:j2])), i2 > i1, j2 > j1))
     return out
 
 
-def compare(a_files: dict[str, bytes], b_files: dict[str, bytes], a: str, b: str,
-            rename: Rename = _same) -> DiffResult:
+def compare(a_files: dict[str, bytes], b_files: dict[str, bytes], a: str, b: str) -> DiffResult:
     """Object-level comparison of two environment folders' files (paths relative to the folder)."""
-    objs_a, plain_a = _objects(a_files, a, rename)
+    objs_a, plain_a = _objects(a_files, a)
     objs_b, plain_b = _objects(b_files, b)
     added = [objs_b[k][0] for k in objs_b if k not in objs_a]
     removed = [objs_a[k][0] for k in objs_a if k not in objs_b]
     changed = []
     for key, (ref, doc) in objs_b.items():
         if key in objs_a and objs_a[key][1] != doc:
-            changes = field_changes(objs_a[key][1], doc, rename=rename)
+            changes = field_changes(objs_a[key][1], doc)
             if changes:
                 changed.append(Changed(ref, changes))
     added += [ObjectRef("", "", "", p) for p in plain_b if p not in plain_a]
     removed += [ObjectRef("", "", "", p) for p in plain_a if p not in plain_b]
     for p in plain_b:
         if p in plain_a and plain_a[p] != plain_b[p]:
-            changes = file_changes(p, plain_a[p], plain_b[p], rename)
+            changes = file_changes(p, plain_a[p], plain_b[p])
             if changes:
                 changed.append(Changed(ObjectRef("", "", "", p), changes))
 
@@ -259,57 +239,25 @@ def compare(a_files: dict[str, bytes], b_files: dict[str, bytes], a: str, b: str
                       sorted(changed, key=lambda c: order(c.ref)))
 
 
-def _derived_ids(a_files: dict[str, bytes], b_files: dict[str, bytes]) -> list[tuple[str, str]]:
-    """Identifiers derived from the environment's name: the top-level ``uid`` of a JSON file (a
-    dashboard) present on both sides, as (``a``'s, ``b``'s)."""
-    pairs = []
-    for path in sorted(set(a_files) & set(b_files)):
-        if not path.endswith(".json") or path in _DERIVED:
-            continue
-        try:
-            uid_a, uid_b = (json.loads(f[path]).get("uid") for f in (a_files, b_files))
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(uid_a, str) and isinstance(uid_b, str) and uid_a and uid_a != uid_b:
-            pairs.append((uid_a, uid_b))
-    return pairs
-
-
-def environment_renamer(validated: Validated, src: str, dst: str, src_files: dict[str, bytes],
-                        dst_files: dict[str, bytes]) -> Rename:
-    """What names environment ``src`` in its render, rewritten as ``dst``'s render names it: the
-    namespace and the environment's name wherever they stand as whole words
-    (``fraud-staging-case-store``, ``environment="staging"``, ``--env staging``), and identifiers
-    derived from them (dashboard uids) — in the strings buttress derived from them only
-    (``app.derived``): a value the user wrote, such as ``s3://models/staging/model.pkl``, is
-    compared as written (unless it is one of those strings itself, such as ``staging``)."""
-    derived = derived_strings(validated, src, src_files)
-    old_ns = str(validated.environments[src].spec.namespace)
-    new_ns = str(validated.environments[dst].spec.namespace)
-    renames = [(re.compile(rf"(?<![a-z0-9]){re.escape(old_ns)}(?![a-z0-9])"), new_ns),
-               (re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(src)}(?![A-Za-z0-9_-])"), dst)]
-    renames += [(re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(old)}(?![A-Za-z0-9_-])"), new)
-                for old, new in _derived_ids(src_files, dst_files)]
-
-    def rename(text: str) -> str:
-        if text not in derived:
-            return text
-        for pattern, new in renames:
-            text = pattern.sub(new, text)
-        return text
-
-    return rename
-
-
 def _files(validated: Validated, env: str) -> dict[str, bytes]:
     require_environment(validated, env)
     return environment_files(validated.blueprint, validated.environments[env], validated.graphs[env])
 
 
+def named_as(validated: Validated, src: str, dst: str) -> dict[str, bytes]:
+    """Environment ``src``'s files as they would render under ``dst``'s name and namespace: its
+    modules, overrides and settings, with everything buttress names after an environment named as
+    ``dst``'s render names it."""
+    require_environment(validated, src)
+    require_environment(validated, dst)
+    env, other = validated.environments[src], validated.environments[dst]
+    spec = env.spec.model_copy(update={"namespace": other.spec.namespace})
+    return environment_files(validated.blueprint, replace(env, name=dst, spec=spec), validated.graphs[src])
+
+
 def diff_environments(validated: Validated, a: str, b: str) -> DiffResult:
-    """What changes going from environment ``a``'s render to ``b``'s."""
-    files_a, files_b = _files(validated, a), _files(validated, b)
-    return compare(files_a, files_b, a, b, environment_renamer(validated, a, b, files_a, files_b))
+    """What changes going from environment ``a``'s render to ``b``'s (``a`` rendered ``named_as`` ``b``)."""
+    return compare(named_as(validated, a, b), _files(validated, b), a, b)
 
 
 def read_render(folder: Path, env: str) -> dict[str, bytes]:
