@@ -10,7 +10,7 @@ from tests.conftest import edit
 
 import buttress
 from buttress.errors import BlueprintError
-from buttress.model.units import Cron, Duration, Quantity, Rate, SemVer, SemverRange
+from buttress.model.units import Cron, Duration, Percent, Quantity, Rate, SemVer, SemverRange
 
 
 def problems(path: Path) -> list[str]:
@@ -181,3 +181,30 @@ def test_sli_metric_names_prometheus_would_refuse_are_errors(fraud: Path, metric
          f"  features:\n    kind: service\n    metrics: {metrics}\n")
     [problem] = problems(fraud)
     assert message in problem and "(at modules.features.metrics." in problem
+
+
+@pytest.mark.parametrize("name", ["nan", "Inf", "on", "BOOL", "group_left"])
+def test_a_metric_name_promql_reads_as_a_keyword_or_number_is_an_error(fraud: Path, name: str) -> None:
+    edit(fraud / "blueprint.yaml", "    extends: model-server\n",
+         f"    extends: model-server\n    metrics: {{requests: {name}}}\n")
+    [problem] = problems(fraud)
+    assert f"'{name}' is a PromQL keyword or number" in problem and "(at modules.scorer.metrics.requests)" in problem
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("oncall: risk-ml-primary\n", "oncall: 'a {{ $labels.job }} b'\n", "(at oncall)"),
+    ("owner: risk-ml\n", "owner: risk}}ml\n", "(at owner)"),
+    ("\nmodules:\n", "\nrunbooks: {url: 'https://git.example.com/ops/{{branch}}'}\n\nmodules:\n", "(at runbooks.url)")])
+def test_text_alerts_carry_may_not_hold_template_braces(fraud: Path, old: str, new: str, where: str) -> None:
+    """Prometheus expands alert labels and annotations as Go templates: '{{' would be run, not shown."""
+    edit(fraud / "blueprint.yaml", old, new)
+    [problem] = problems(fraud)
+    assert "which Prometheus would expand as a template" in problem and where in problem
+
+
+@pytest.mark.parametrize(("value", "hint"), [("0.9995", "e.g. 99.95%"), ("1", "e.g. 100%"), ("0.5", "e.g. 50%")])
+def test_an_objective_written_as_a_ratio_is_an_error_not_a_tiny_percentage(fraud: Path, value: str, hint: str) -> None:
+    edit(fraud / "blueprint.yaml", "availability: 99.95%", f"availability: {value}")
+    [problem] = problems(fraud)
+    assert f"would read as {value}%" in problem and hint in problem and "slo.availability" in problem
+    assert Percent.parse("99.95").value == 99.95 and Percent.parse("1%").value == 1  # bare above 1, or signed: percent

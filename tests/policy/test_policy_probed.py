@@ -135,3 +135,13 @@ def test_a_finding_never_quotes_a_secret_the_user_wrote(fraud: Path) -> None:
     messages = [msg for c, _, msg in findings(fraud) if c == "region-allowed"]
     assert messages and not any(TOKEN in msg for msg in messages)
     assert TOKEN not in redact(f'"registry.example.com/risk/scorer:it\'s-{TOKEN}" is not an image')
+
+
+@pytest.mark.parametrize("slo", ["{latency: {p95: }}", "{latency: {}}"])
+def test_an_slo_with_no_objective_is_no_slo(fraud: Path, slo: str) -> None:
+    """``slo-defined`` wants an objective: a latency block with no percentile yields no alert at all."""
+    edit(fraud / "blueprint.yaml", "    - control: slo-defined\n      modules: [label-ingest]\n",
+         "    - control: slo-defined\n      modules: [features]\n")
+    edit(fraud / "blueprint.yaml", "  label-ingest:\n    kind: worker\n", f"  label-ingest:\n    kind: worker\n    slo: {slo}\n")
+    report = check(validate(fraud), at=dt.date(2026, 12, 1))
+    assert any(f.control == "slo-defined" and f.module == "label-ingest" for f in report.environments["prod"].findings)

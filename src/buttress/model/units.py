@@ -180,6 +180,9 @@ class Percent(_Text):
             raise ValueError(f"{text!r} is not {cls.pattern_hint}") from None
         if not 0 < value <= 100:
             raise ValueError(f"{text!r} must be more than 0% and at most 100%")
+        if body == text and value <= 1:  # 0.9995 is a ratio written where a percentage belongs
+            raise ValueError(f"{text!r} would read as {text}%; write the percentage with its sign, "
+                             f"e.g. {format(value * 100, '.10g')}%")
         return cls(text if text.endswith("%") else f"{text}%", value)
 
     @property
@@ -477,6 +480,17 @@ LabelKey = Annotated[str, AfterValidator(check_label_key), WithJsonSchema({"type
 LabelValue = Annotated[str, AfterValidator(check_label_value),
                        WithJsonSchema({"type": "string", "description": LABEL_VALUE_HINT})]
 
+def check_no_template(text: str) -> str:
+    """``text`` if it holds no ``{{`` or ``}}``: it is written into alert labels and annotations, which
+    Prometheus expands as Go templates."""
+    if "{{" in text or "}}" in text:
+        raise ValueError(f"{text!r} holds '{{{{' or '}}}}', which Prometheus would expand as a template in its alerts")
+    return text
+
+
+Untemplated = Annotated[str, AfterValidator(check_no_template)]
+"""Text that alerts carry (owner, on-call, where runbooks are published)."""
+
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 ENV_NAME_HINT = "an environment variable name such as DB_PASSWORD (letters, digits, '_', '-', '.'; not starting with a digit)"
 
@@ -497,10 +511,17 @@ METRIC_NAME_HINT = ("a Prometheus metric name such as http_requests_total (lette
                     "not starting with a digit)")
 
 
+_PROMQL_WORDS = frozenset({"atan2", "on", "ignoring", "group_left", "group_right", "bool", "inf", "nan"})
+"""Names PromQL reads, in any case, as an operator's keyword or a number where a selector's metric name
+stands (``promtool check rules`` refuses ``sum(rate(on{...}[5m]))``; ``by``, ``and``, ``offset`` pass)."""
+
+
 def check_metric_name(text: str) -> str:
-    """``text`` if Prometheus accepts it as a metric name."""
+    """``text`` if Prometheus accepts it as a metric name, and PromQL reads it as one."""
     if not _METRIC_NAME.fullmatch(text):
         raise ValueError(f"{text!r} is not {METRIC_NAME_HINT}")
+    if text.lower() in _PROMQL_WORDS:
+        raise ValueError(f"{text!r} is a PromQL keyword or number, not a metric name PromQL can select")
     return text
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from buttress.model.spec.base import Classification, Spec
 from buttress.model.spec.module import ModuleSpec, PartialModule
-from buttress.model.units import Cidr, DnsLabel, Duration, Endpoint, Rate, SemVer
+from buttress.model.units import Cidr, DnsLabel, Duration, Endpoint, Rate, SemVer, Untemplated
 
 Framework = Literal["soc2", "iso27001", "nist-800-53", "cis-k8s", "pss"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -27,7 +27,7 @@ class Compliance(Spec):
 class Runbooks(Spec):
     """Where the rendered output is published, so that alerts link to their runbooks from anywhere."""
 
-    url: str
+    url: Untemplated
     """``<url>/<environment>/runbooks/<module>.md`` is a module's runbook: e.g. the GitOps repository's web view."""
 
     @field_validator("url")
@@ -164,8 +164,8 @@ class BlueprintSpec(Spec):
     blueprint: Literal["v1"]
     name: DnsLabel
     description: str | None = None
-    owner: str
-    oncall: str | None = None
+    owner: Untemplated
+    oncall: Untemplated | None = None
     compliance: Compliance = Compliance()
     uses: dict[str, str] = {}
     externals: dict[str, ExternalSpec] = {}

@@ -26,6 +26,7 @@ from buttress.model.units import (
     Quantity,
     SecretRef,
     SemVer,
+    Untemplated,
 )
 
 ModuleKind = Literal["service", "worker", "job", "cronjob"]
@@ -225,8 +226,8 @@ class ModuleSpec(Spec):
     kind: ModuleKind | None = None
     extends: str | None = None
     description: str | None = None
-    owner: str | None = None
-    oncall: str | None = None
+    owner: Untemplated | None = None
+    oncall: Untemplated | None = None
     labels: dict[LabelKey, LabelValue] | None = None
     image: ImageRef | None = None
     command: list[str] | None = None

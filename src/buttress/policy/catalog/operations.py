@@ -20,7 +20,9 @@ def owner_defined(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
 def slo_defined(ctx: EnvContext, m: ResolvedModule) -> Iterator[Hit]:
     """Services and workers declare an availability or latency objective."""
     slo = m.spec.slo
-    if m.long_running and (slo is None or (slo.availability is None and slo.latency is None)):
+    latency = slo.latency if slo else None
+    if m.long_running and (slo is None or (slo.availability is None and (latency is None or (
+            latency.p95 is None and latency.p99 is None)))):
         yield Hit(f"{m.kind} {m.name} declares no SLO (availability or latency)", ("slo",) if slo else ())
 
 
