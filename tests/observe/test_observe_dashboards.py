@@ -11,8 +11,10 @@ from subprocess import CompletedProcess
 from typing import Any
 
 import yaml
+from tests.conftest import edit
 
-from buttress.app.validate import Validated
+from buttress.app.validate import Validated, validate
+from buttress.render.dashboards import render_dashboards
 from buttress.render.signals.series import PLATFORM_SERIES, module_series
 
 Promtool = Callable[..., CompletedProcess[str]]
@@ -109,3 +111,16 @@ def test_expressions_read_only_series_that_exist(rendered: dict[str, Path], exam
         exprs = [*_rule_exprs(folder), *(e for b in _dashboards(folder).values() for e in _panel_exprs(b))]
         unknown = {name: expr for expr in exprs for name in series_names(expr) if name not in known}
         assert unknown == {}, f"{env}: {unknown}"
+
+
+def test_the_overview_reads_each_request_counter_for_the_modules_serving_it(fraud: Path) -> None:
+    """Found by a probe: with one module on its own counter, every counter's query selected every module."""
+    edit(fraud / "blueprint.yaml", "    extends: model-server\n",
+         "    extends: model-server\n    metrics: {requests: scorer_requests_total}\n")
+    v = validate(fraud)
+    board = json.loads(render_dashboards(v.blueprint, v.environments["prod"], v.graphs["prod"])["dashboards/_overview.json"])
+    exprs = [t["expr"] for p in board["panels"] if p["title"].endswith("by module") for t in p["targets"]]
+    assert any('scorer_requests_total{namespace="fraud-prod",job=~"scorer"}' in e for e in exprs)
+    assert all("scorer" not in e for e in exprs if "http_requests_total" in e)
+    errors = [e for p in board["panels"] if p["title"] == "Error ratio by module" for e in (t["expr"] for t in p["targets"])]
+    assert errors and all(" or sum by (job) (rate(" in e and ") * 0) / " in e for e in errors)  # 0, not no line

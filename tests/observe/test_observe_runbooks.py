@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 import typer
 import yaml
+from tests.conftest import edit
+
+from buttress.app.validate import validate
+from buttress.render.runbooks import render_runbooks
 
 _ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -113,3 +117,13 @@ def test_buttress_commands_in_runbooks_parse(rendered: dict[str, Path]) -> None:
         _parses(line)
     with pytest.raises(typer.exceptions.TyperException):
         _parses("buttress rollback --environment prod")
+
+
+def test_a_grpc_service_s_runbook_says_what_fails_it_and_table_cells_stay_cells(fraud: Path) -> None:
+    """Found by a probe: a gRPC counter's SLO read "succeed (no 5xx)", and an owner holding '|' split the table."""
+    edit(fraud / "blueprint.yaml", "    extends: model-server\n",
+         "    extends: model-server\n    owner: 'risk|ml'\n    metrics: {requests: grpc_server_handled_total}\n")
+    v = validate(fraud)
+    text = render_runbooks(v.blueprint, v.environments["prod"], v.graphs["prod"])["runbooks/scorer.md"].decode()
+    assert "of requests succeed (no server-fault status) over 28d." in text and "no 5xx" not in text
+    assert "| Owner | risk\\|ml |" in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from buttress.render.common.cells import cell
 from buttress.render.common.jsonlines import compact, compact_with, json_lines
 from buttress.render.common.templates import templates
 
@@ -21,17 +22,12 @@ STATUSES = ("pass", "fail", "waived", "not applicable")
 _TEMPLATES = templates("buttress.render.compliance")
 
 
-def _cell(text: object) -> str:
-    """Text safe inside a Markdown table cell (one line, no column breaks)."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
 def _ticked(names: list[str]) -> str:
     """Names as code, comma-separated (one join: the lists of every module are long)."""
     return ", ".join(f"`{name}`" for name in names)
 
 
-_TEMPLATES.filters["cell"] = _cell
+_TEMPLATES.filters["cell"] = cell
 _TEMPLATES.filters["ticked"] = _ticked
 
 

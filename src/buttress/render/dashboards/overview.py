@@ -28,16 +28,19 @@ def overview_dashboard(bp: Blueprint, env: Environment) -> dict[str, Any]:
                         "short"), 12)
     grid.add(table("Firing alerts", [(f"ALERTS{selector({'blueprint': name, 'environment': env.name, 'alertstate': 'firing'})}",
                                       "")]), 24)
-    metrics = sorted({requests_metric(m) for m in env.modules.values() if m.spec.provides or slos_of(env, m)})
+    served = [(name, requests_metric(m)) for name, m in env.modules.items() if m.spec.provides or slos_of(env, m)]
+    metrics = sorted({metric for _, metric in served})
     if metrics:
         grid.row("Traffic")
-        jobs = "|".join(sorted(m for m, r in env.modules.items() if r.spec.provides or slos_of(env, r)))
-        sel = selector({"namespace": ns}, {"job": jobs})
-        grid.add(timeseries("Request rate by module", [
-            (f"sum by (job) (rate({metric}{sel}[5m]))", "{{job}}") for metric in metrics], "reqps"), 12)
+        # each counter read for the modules that serve it, so a module is charted once
+        jobs = {metric: "|".join(sorted(name for name, own in served if own == metric)) for metric in metrics}
+        total = {metric: f"sum by (job) (rate({metric}{selector({'namespace': ns}, {'job': jobs[metric]})}[5m]))"
+                 for metric in metrics}
+        grid.add(timeseries("Request rate by module", [(total[metric], "{{job}}") for metric in metrics], "reqps"), 12)
+        # a module with no failed series yet charts 0, as its own dashboard does, not no line
         grid.add(timeseries("Error ratio by module", [
-            (f"sum by (job) (rate({metric}{selector({'namespace': ns}, {'job': jobs, **failed(metric)})}[5m]))"
-             f" / sum by (job) (rate({metric}{sel}[5m]))", "{{job}}") for metric in metrics], "percentunit"), 12)
+            (f"(sum by (job) (rate({metric}{selector({'namespace': ns}, {'job': jobs[metric], **failed(metric)})}[5m]))"
+             f" or {total[metric]} * 0) / {total[metric]}", "{{job}}") for metric in metrics], "percentunit"), 12)
     links = [{"title": module, "type": "link", "icon": "dashboard", "url": f"/d/{dashboard_uid(name, env.name, module)}"}
              for module in env.modules]
     return dashboard(dashboard_uid(name, env.name, None), f"{name} / {env.name} overview",

@@ -13,6 +13,7 @@ from buttress.model.parse import Blueprint
 from buttress.model.resolve import Environment, ResolvedModule
 from buttress.render.common.labels import oncall, owner
 from buttress.render.common.promotion import promotion_rules
+from buttress.render.common.requests import status_label
 from buttress.render.common.stand_ins import StandIn, Template, Templates, template
 from buttress.render.runbooks.markdown import Page, alert, approvals, rollback, runbook
 from buttress.render.signals.alerts import (
@@ -85,8 +86,8 @@ def _page(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
         dashboard=dashboard_uid(str(bp.spec.name), env.name, module.name),
         upstream=list(graph.outgoing(module.name)),
         downstream=sorted({(e.consumer, e.interface or "") for e in graph.incoming(module.name)}),
-        slos=[(s.name, number(s.objective * 100), s.window_text, str(s.threshold) if s.threshold else None)
-              for s in slos],
+        slos=[(s.name, number(s.objective * 100), s.window_text, str(s.threshold) if s.threshold else None,
+               "server-fault status" if status_label(s.metric) == "grpc_code" else "5xx") for s in slos],
         alerts=sections.text(module, slos), targets={k: str(v) for k, v in targets.items()},
         workload=_workload(module), backup_schedule=backup_schedule_name(env, module.name) if backup else None,
         rollback=shared[0], approvals=shared[1])
