@@ -6,4 +6,7 @@ from __future__ import annotations
 
 def cell(text: object) -> str:
     """``text`` on one line, its ``|`` escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    value = str(text)
+    if value.isprintable() and "|" not in value and "  " not in value and value == value.strip():
+        return value  # the common case, a thousand times per environment: already one clean line
+    return " ".join(value.split()).replace("|", "\\|")

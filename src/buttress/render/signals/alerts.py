@@ -30,8 +30,10 @@ def runbook_path(module: str) -> str:
     return f"runbooks/{module}.md"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def dashboard_uid(blueprint: str, environment: str, module: str | None) -> str:
-    """A deterministic Grafana uid (at most 40 characters) for a module's or the overview dashboard."""
+    """A deterministic Grafana uid (at most 40 characters) for a module's or the overview dashboard
+    (the dashboards, the runbooks and the alerts' checks each ask for it: hashed once)."""
     key = f"{blueprint}/{environment}/{module or ''}"
     return f"bt-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 

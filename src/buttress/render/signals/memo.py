@@ -10,6 +10,7 @@ never change them. Called by ``signals.slo.slos_of`` and ``signals.alerts.kind_a
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -39,7 +40,7 @@ def memoised(name: str, env: Environment, sources: tuple[object, ...], compute: 
     table = entry[1]
     key = (name, *map(id, sources))
     kept = table.get(key)
-    if kept is not None and all(a is b for a, b in zip(kept[0], sources, strict=True)):
+    if kept is not None and all(map(operator.is_, kept[0], sources)):
         value: T = kept[1]
         return value
     value = compute()
