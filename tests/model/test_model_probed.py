@@ -208,3 +208,15 @@ def test_an_objective_written_as_a_ratio_is_an_error_not_a_tiny_percentage(fraud
     [problem] = problems(fraud)
     assert f"would read as {value}%" in problem and hint in problem and "slo.availability" in problem
     assert Percent.parse("99.95").value == 99.95 and Percent.parse("1%").value == 1  # bare above 1, or signed: percent
+
+
+@pytest.mark.parametrize(("schedule", "runs"), [
+    ("0 3 30 2 *", False), ("0 3 31 4,6,9,11 *", False), ("0 3 30-31 feb *", False),
+    ("0 3 29 2 *", True), ("0 3 31 * *", True), ("0 3 30 2 mon", True), ("0 3 31 2-4 *", True), ("0 3 30 */2 *", True)])
+def test_a_schedule_no_month_can_keep_never_runs(schedule: str, runs: bool) -> None:
+    """Found by a probe: 30 February validated, and its missed-run alert waited 2,988 days."""
+    if runs:
+        assert str(Cron.parse(schedule)) == schedule
+    else:
+        with pytest.raises(ValueError, match="never runs: no month it names has a day"):
+            Cron.parse(schedule)

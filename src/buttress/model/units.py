@@ -388,7 +388,43 @@ class Cron(_Text):
         for value, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
             for item in value.split(","):
                 _check_cron_item(item, name, low, high, names)
+        _check_some_day(text, fields)
         return cls(text)
+
+
+_LONGEST_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""The most days each month has (February in a leap year)."""
+
+
+def _cron_values(value: str, low: int, high: int, names: dict[str, int]) -> set[int]:
+    """The numbers a checked cron field matches."""
+    out: set[int] = set()
+    for item in value.split(","):
+        base, _, step = item.partition("/")
+        if base == "*":
+            first, last = low, high
+        else:
+            bounds = [names.get(b.lower()) if not b.isdigit() else int(b) for b in base.split("-", 1)]
+            first = bounds[0] or 0
+            last = (bounds[-1] or 0) if len(bounds) == 2 or not step else high
+        out.update(range(first, last + 1, int(step) if step else 1))
+    return out
+
+
+def _check_some_day(text: str, fields: list[str]) -> None:
+    """A schedule whose days of the month no month it names has (``0 3 30 2 *``) never runs. With a day of
+    the week given too, cron runs on either, so only a day of the month alone can be unreachable."""
+    days, months, weekdays = fields[2], fields[3], fields[4]
+    if days == "*" or weekdays != "*":
+        return
+    _, low, high, names = _CRON_FIELDS[2]
+    dom = _cron_values(days, low, high, names)
+    _, low, high, names = _CRON_FIELDS[3]
+    month_numbers = _cron_values(months, low, high, names)
+    if not any(day <= _LONGEST_MONTH[month - 1] for day in dom for month in month_numbers):
+        named = sorted(dom)
+        which = ", ".join(map(str, named)) if len(named) <= 3 else f"{named[0]}-{named[-1]}"
+        raise ValueError(f"{text!r} never runs: no month it names has a day {which}")
 
 
 def _check_cron_item(item: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
