@@ -104,6 +104,15 @@ _NUMERIC = frozenset("+0123456789iInN")
 _ENCODE = json.encoder.encode_basestring
 
 
+def escaped(value: str) -> str:
+    """``value`` as inside a double-quoted string, where yaml-rs would quote it: printable ASCII only,
+    whose only escapes are ``\\"`` and ``\\\\`` (as in JSON); ``Fallback`` for anything else. For
+    writers of YAML text assembling one quoted string from parts (``render.monitoring.text``)."""
+    if not (value.isascii() and value.isprintable()):
+        raise Fallback
+    return str(_ENCODE(value))[1:-1]
+
+
 def _double_quoted(value: str) -> str | None:
     """ASCII in double quotes as yaml-rs and JSON write it (only ``"`` and ``\\`` escaped), or
     None when it holds a control character (escaped differently, or not at all: DEL)."""

@@ -34,8 +34,8 @@ class Shapes:
         """An SLO shape's records, alerts and test cases."""
         self.modules = Templates()
         """A module's group and test file, by the shapes of its SLOs."""
-        self.head: tuple[Template, ...] | None = None
-        """The template of a group's head, once needed (empty: the stand-ins disagreed)."""
+        self.head = template(lambda s: (writer.group_head(group_name(bp, env, s[0])),), lambda s: s[:3])
+        """The template of a group's head (None: the stand-ins disagreed)."""
 
     def module(self, module: ResolvedModule, team: str, oncall: str, slos: list[Slo]) -> tuple[list[str], str | None]:
         """The pieces of the module's rule group (its head, its SLOs' records, its SLOs' alerts: its
@@ -67,10 +67,7 @@ class Shapes:
         Asked the second time a module of these shapes is met (``Templates.get``), when each SLO's
         shape has been met at least twice too: its own templates are built now, if not before."""
         each = [self._templates(slo, module) for slo in slos]
-        if self.head is None:
-            self.head = template(lambda s: (self.writer.group_head(group_name(self.bp, self.env, s[0])),),
-                                 lambda s: s[:3]) or ()
-        if any(t is None for t in each) or not self.head:
+        if any(t is None for t in each) or self.head is None:
             return None
         shapes = [t for t in each if t is not None]
         group = Template.joined([self.head[0], *(t[0] for t in shapes), *(t[1] for t in shapes)])

@@ -13,29 +13,17 @@ per window. Called by ``render.monitoring.render_monitoring``.
 
 from __future__ import annotations
 
-import json
-
 from buttress.render.monitoring.promtests import Scenario, scenarios, series_names
 from buttress.render.signals import slo as record
 from buttress.render.signals.alerts import Alert
 from buttress.render.signals.series import selector
 from buttress.render.signals.slo import Slo, number
-from buttress.render.yamlio import Emitter, Fallback
-
-_ENCODE = json.encoder.encode_basestring
-
-
-def _escaped(value: str) -> str:
-    """``value`` as inside a double-quoted YAML (and JSON) string: only printable ASCII, whose only
-    escapes are ``\\"`` and ``\\\\`` in both; anything else is for the general emitter."""
-    if not (value.isascii() and value.isprintable()):
-        raise Fallback
-    return str(_ENCODE(value))[1:-1]
+from buttress.render.yamlio import Emitter, Fallback, escaped
 
 
 class Writer:
     """Writes the groups and test files of one environment at the indents of ``rules.yaml`` and
-    of a test file; ``operator`` re-indents the groups for the PrometheusRule."""
+    of a test file (``operator_document`` re-indents the groups for the PrometheusRule)."""
 
     def __init__(self, emitter: Emitter) -> None:
         self.form = emitter.form
@@ -63,9 +51,9 @@ class Writer:
         ident = slo.identity(blueprint, environment)
         labels = "\n        labels:\n          " + "\n          ".join(self.lines(ident))
         plain = selector(ident)
-        sel = _escaped(plain)
+        sel = escaped(plain)
         budget = number(slo.error_budget)
-        head, middle, tail = (_escaped(part) for part in slo._ratio_parts)
+        head, middle, tail = (escaped(part) for part in slo._ratio_parts)
         sli = {w: record.SLI_RECORD.format(window=w) for w in slo.windows}
         first = slo.windows[0]
         # every window's expression is quoted as the first is (only the window differs): checked once

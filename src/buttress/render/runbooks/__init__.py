@@ -93,11 +93,6 @@ def _page(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule,
         rollback=shared[0], approvals=shared[1])
 
 
-def render_runbook(bp: Blueprint, env: Environment, graph: Graph, module: ResolvedModule) -> str:
-    """The Markdown runbook of one module."""
-    return runbook(module, _page(bp, env, graph, module, Sections(bp, env, graph), (rollback(env.name), _approvals(bp))))
-
-
 def _approvals(bp: Blueprint) -> str:
     """The table of who approves changes in each environment: the same in every runbook."""
     return approvals(promotion_rules(bp))
